@@ -1,0 +1,38 @@
+"""qanneal: real optimisation problems as QUBOs/CQMs, annealed, decoded and verified.
+
+The Python API mirrors the CLI:
+
+>>> import networkx as nx
+>>> import qanneal
+>>> problem = qanneal.problems.maxcut.maxcut_problem(nx.petersen_graph())
+>>> result = qanneal.solve(problem, "sa", seed=1)
+>>> result.objective, result.feasible
+(12.0, True)
+"""
+
+from __future__ import annotations
+
+from qanneal import problems
+from qanneal.errors import BackendError, BackendUnavailable, InputError, QanError
+from qanneal.model import MilpFormulation, Problem
+from qanneal.problems.maxcut import maxcut_problem  # noqa: F401  (import registers module)
+from qanneal.result import Result
+from qanneal.solve import solve
+from qanneal.spec import Spec, load, load_problem
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackendError",
+    "BackendUnavailable",
+    "InputError",
+    "MilpFormulation",
+    "Problem",
+    "QanError",
+    "Result",
+    "Spec",
+    "load",
+    "load_problem",
+    "problems",
+    "solve",
+]

@@ -1,0 +1,109 @@
+"""The backend interface: what a solver must provide to be dispatched by qanneal.
+
+A backend is tiny on purpose (compare ``dimod.Sampler``): a name, what it consumes,
+whether it can run here, and ``solve``. Built-in backends and plugins implement
+exactly this class and register through the ``qanneal.backends`` entry-point group.
+
+A backend never knows which problem type it is solving: it receives a BQM, a CQM or
+a MILP formulation and returns a :class:`RawAnswer`. Decoding and verification are
+done afterwards by the problem, for every backend alike.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import dimod
+
+Consumes = Literal["bqm", "cqm", "milp"]
+
+
+@dataclass
+class RawAnswer:
+    """What a backend returns.
+
+    Exactly one of ``sampleset`` (assignments of the model's variables, for BQM and
+    CQM backends, and for MILP backends solving a linearised model) and
+    ``solutions`` (answers already in problem terms, from a native MILP formulation)
+    is set.
+
+    ``info`` carries what the backend itself reports: its own timings
+    (``qpu_access_time`` ...), a solver ``status`` (``optimal``, ``feasible``,
+    ``time_limit``, ``infeasible``...), a ``bound`` and ``gap``, chain breaks.
+    ``params`` are the parameters actually used (defaults filled in), so a run can be
+    replayed.
+    """
+
+    sampleset: dimod.SampleSet | None = None
+    solutions: list[Any] | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(abc.ABC):
+    """Base class of every backend.
+
+    Subclasses set the class attributes and implement :meth:`solve`; override
+    :meth:`available` when the backend needs something this machine may lack.
+
+    Example: a complete backend that returns dimod's random samples.
+
+    >>> import dimod
+    >>> class RandomBackend(Backend):
+    ...     name = "random"
+    ...     consumes = "bqm"
+    ...     description = "uniform random samples (a baseline)"
+    ...     def solve(self, model, *, seed=None, time_limit=None, num_reads=10):
+    ...         ss = dimod.RandomSampler().sample(model, num_reads=num_reads, seed=seed)
+    ...         return RawAnswer(sampleset=ss, params={"num_reads": num_reads})
+    >>> bqm = dimod.BQM({"a": -1.0}, {}, 0.0, "BINARY")
+    >>> RandomBackend().solve(bqm, seed=1).sampleset.first.energy in (0.0, -1.0)
+    True
+    """
+
+    #: Registered name, as used on the command line (``--backend NAME``).
+    name: ClassVar[str]
+    #: What the backend consumes: ``"bqm"``, ``"cqm"`` or ``"milp"``.
+    consumes: ClassVar[Consumes]
+    #: One line for ``qanneal backends``.
+    description: ClassVar[str] = ""
+    #: Largest number of variables this backend accepts (None: no limit).
+    max_variables: ClassVar[int | None] = None
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        """Whether the backend can run here, and if not, why and how to fix it."""
+        return True, ""
+
+    @abc.abstractmethod
+    def solve(self, model: Any, *, seed: int | None = None, time_limit: float | None = None,
+              **options: Any) -> RawAnswer:
+        """Solve ``model`` (a BQM, CQM or MILP formulation, per :attr:`consumes`).
+
+        ``seed`` makes the run reproducible; ``time_limit`` is a wall-clock budget in
+        seconds the backend should honour (the caller also enforces it from outside
+        where it can). Unknown ``options`` raise :class:`qanneal.errors.InputError`.
+        """
+
+
+def merge_options(backend: str, defaults: dict[str, Any], options: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """Defaults overlaid with ``options``; an unknown option name is a one-line error."""
+    from qanneal.errors import InputError, did_you_mean
+
+    for key in options:
+        if key not in defaults:
+            raise InputError(
+                f"unknown option {key!r} for backend {backend!r}{did_you_mean(key, defaults)}; "
+                f"allowed: {', '.join(sorted(defaults)) or '(none)'}", field=key)
+    return {**defaults, **options}
+
+
+def derive_seeds(seed: int | None, count: int) -> list[int]:
+    """``count`` independent 32-bit seeds from one master seed (None: fresh entropy)."""
+    import numpy as np
+
+    sequence = np.random.SeedSequence(seed)
+    return [int(s.generate_state(1)[0]) for s in sequence.spawn(count)]

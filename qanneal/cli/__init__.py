@@ -1,0 +1,45 @@
+"""The ``qanneal`` command line: a Click group; each command lives in its own module.
+
+User errors (:class:`qanneal.errors.QanError`, Click usage errors) print one line and
+exit with code 2; there is no traceback for anything a user can cause.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from qanneal.errors import QanError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qanneal")
+def cli() -> None:
+    """qanneal: turn real problems into QUBOs, anneal them, decode and verify the answers."""
+
+
+def _register_commands() -> None:
+    # Imported here so each command module can import `cli` without a cycle.
+    from qanneal.cli import backends, schema, solve  # noqa: F401
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    _register_commands()
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None,
+                        prog_name="qanneal", standalone_mode=False)
+    except QanError as exc:
+        click.echo(f"error: {exc.one_line()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

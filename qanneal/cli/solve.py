@@ -1,0 +1,96 @@
+"""``qanneal solve FILE``: solve one problem file (or data file) and print the verified answer."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import click
+
+from qanneal.cli import cli
+from qanneal.cli.common import console, parse_assignments, write_json
+from qanneal.registry import DEFAULT_BACKEND
+from qanneal.result import Result
+from qanneal.solve import solve
+from qanneal.spec import load_problem
+
+
+@cli.command("solve")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--problem", "problem_type", metavar="TYPE",
+              help="Problem type of a data file (e.g. maxcut for a .rud file).")
+@click.option("--format", "fmt", metavar="FORMAT", help="Data file format, if not from the extension.")
+@click.option("-b", "--backend", metavar="NAME",
+              help="Backend to use (default: the file's first backend, else sa).")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed for a reproducible run.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="S",
+              help="Wall-clock budget in seconds.")
+@click.option("--json", "json_out", metavar="OUT", help="Write the result as JSON ('-' = stdout).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Problem build option (repeatable), e.g. --set k=5.")
+@click.option("-o", "--option", "backend_opts", multiple=True, metavar="KEY=VALUE",
+              help="Backend option (repeatable), e.g. -o num_reads=200.")
+@click.option("--penalty", type=click.FloatRange(min=0, min_open=True),
+              help="One penalty weight for every constraint (default: derived per constraint).")
+@click.option("--polish/--no-polish", default=False,
+              help="Steepest-descent polish of annealer samples.")
+@click.option("--repair/--no-repair", default=False,
+              help="Repair infeasible answers (problem-aware), reported separately.")
+def solve_command(file: str, problem_type: str | None, fmt: str | None, backend: str | None,
+                  seed: int | None, time_limit: float | None, json_out: str | None,
+                  sets: tuple[str, ...], backend_opts: tuple[str, ...], penalty: float | None,
+                  polish: bool, repair: bool) -> None:
+    """Solve FILE (a problem file, or a data file with --problem) and print the answer."""
+    spec = load_problem(file, problem_type, format=fmt,
+                        options=parse_assignments(sets, "--set") or None)
+    name = backend or next(iter(spec.backends), DEFAULT_BACKEND)
+    options: dict[str, Any] = dict(spec.backends.get(name, {}))
+    options.update(parse_assignments(backend_opts, "--option"))
+    result = solve(spec.problem, name,
+                   seed=seed if seed is not None else spec.seed,
+                   time_limit=time_limit if time_limit is not None else spec.time_limit,
+                   penalties=penalty, polish_samples=polish, repair=repair, **options)
+    if json_out:
+        write_json(result.to_dict(), json_out)
+    if json_out != "-":
+        print_result(result, spec.problem.describe)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def print_result(result: Result, describe: Any = None) -> None:
+    """Readable summary: the answer in problem terms, objective, feasibility, timings."""
+    out = console()
+    title = f"{result.problem}" + (f" · {result.name}" if result.name else "")
+    out.print(f"[bold]{title}[/] solved by [bold]{result.backend}[/] (seed {result.seed})")
+    if result.solution is not None and describe is not None:
+        out.print(describe(result.solution), markup=False)
+    sense = "maximise" if result.sense == "max" else "minimise"
+    line = f"objective: [bold]{_fmt(result.objective)}[/] ({sense})"
+    if result.known_optimum is not None:
+        gap = result.gap
+        line += f", known optimum {_fmt(result.known_optimum)}"
+        if gap is not None and math.isfinite(gap):
+            line += f", gap {gap:.3%}"
+    out.print(line)
+    if result.feasible:
+        out.print(f"feasible: [green]yes[/] ({result.num_feasible}/{result.num_samples} "
+                  "samples feasible" + (f", {result.num_repaired} repaired" if result.num_repaired
+                                        else "") + ")")
+    else:
+        out.print(f"feasible: [red]no[/] ({len(result.violations)} violation(s))")
+        for v in result.violations[:10]:
+            out.print(f"  - {v}", markup=False)
+    if result.status not in ("ok", ""):
+        out.print(f"status: {result.status}")
+    if result.energy is not None:
+        out.print(f"energy: {_fmt(result.energy)}")
+    t = result.timing
+    out.print(f"timing: build {t['build_s']:.3f}s · solve {t['solve_s']:.3f}s · "
+              f"decode {t['decode_s']:.3f}s · total {t['total_s']:.3f}s")

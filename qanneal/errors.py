@@ -1,0 +1,101 @@
+"""The project's own errors: what the CLI turns into one line and exit code 2.
+
+Every error a user can cause (a bad file, an unknown name, a backend that cannot
+run here) is a :class:`QanError`. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class QanError(Exception):
+    """Base class of errors reported to the user as one line (exit code 2)."""
+
+    exit_code = 2
+
+    def one_line(self) -> str:
+        return " ".join(str(self).split())
+
+
+class InputError(QanError, ValueError):
+    """Malformed input: names the file, the line or field, what was wrong and what is allowed.
+
+    >>> str(InputError("must be a positive integer", file="g.rud", line=1, field="n"))
+    'g.rud:1: n: must be a positive integer'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.field = field
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        elif self.line:
+            where = f"line {self.line}: "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+    def at(self, *, file: str | Path | None = None, line: int | None = None,
+           field: str | None = None) -> InputError:
+        """Return a copy with location details filled in where they are missing."""
+        return InputError(
+            self.message,
+            file=self.file or file,
+            line=self.line or line,
+            field=self.field or field,
+        )
+
+
+class UnknownNameError(InputError):
+    """A name (problem type, backend, option) that is not registered."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str], **where) -> None:
+        known = sorted(known)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        super().__init__(
+            f"unknown {kind} {name!r}{hint}; choose one of: {', '.join(known) or '(none)'}",
+            **where,
+        )
+
+
+class BackendUnavailable(QanError):
+    """A backend that cannot run on this machine now, with the reason and the fix."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"backend {name!r} is unavailable: {reason}")
+
+
+class BackendError(QanError):
+    """A backend that raised while solving; the message names the backend."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(f"backend {name!r} failed: {message}")
+
+
+class TooLargeError(QanError):
+    """A problem refused before any big allocation, with the estimate."""
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A ' (did you mean X?)' hint, or '' when nothing is close."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

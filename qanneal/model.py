@@ -1,0 +1,322 @@
+"""The problem model: one CQM plus the functions that speak the problem's own language.
+
+A :class:`Problem` is what every problem module builds and every backend consumes
+(through :meth:`Problem.to_bqm`, the CQM itself, or a MILP formulation). Its
+``decode``, ``verify`` and ``objective`` functions never look at penalties or the
+QUBO, so a penalty can never hide an infeasible answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any, Literal
+
+import dimod
+import numpy as np
+
+from qanneal.errors import InputError, QanError
+
+Sense = Literal["min", "max"]
+PenaltySpec = float | Mapping[str, float | str] | None
+
+#: Safety margin over the one-flip bound, so a feasible state is strictly better than
+#: the infeasible state one flip away (a tie would let the annealer wander out).
+DEFAULT_PENALTY_MARGIN = 1.1
+
+
+@dataclass
+class MilpFormulation:
+    """A MILP written with PuLP, and how to read the answer back in problem terms.
+
+    ``extract()`` is called after the solver ran and returns the solution in the same
+    form ``Problem.decode`` gives, read from the PuLP variables' values.
+    """
+
+    lp: Any  # pulp.LpProblem; typed loosely so importing the model never needs PuLP
+    extract: Callable[[], Any]
+    native: bool = True
+
+
+@dataclass
+class Evaluation:
+    """One decoded answer: the solution in problem terms, its objective and violations."""
+
+    solution: Any
+    objective: float
+    violations: list[str]
+    energy: float | None = None
+    occurrences: int = 1
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+
+@dataclass(eq=False)
+class Problem:
+    """One optimisation problem: a CQM plus decode / verify / objective in its own terms.
+
+    The CQM objective is always minimised (dimod's convention); for a maximisation
+    problem it is the negated objective. ``objective(solution)`` always speaks the
+    problem's own sense.
+
+    Example: pick exactly one of three items, as cheaply as possible.
+
+    >>> import dimod
+    >>> x = [dimod.Binary(i) for i in range(3)]
+    >>> cqm = dimod.ConstrainedQuadraticModel()
+    >>> cqm.set_objective(3 * x[0] + 1 * x[1] + 2 * x[2])
+    >>> _ = cqm.add_constraint(x[0] + x[1] + x[2] == 1, label="one")
+    >>> cost = {0: 3, 1: 1, 2: 2}
+    >>> p = Problem(
+    ...     kind="pick", cqm=cqm,
+    ...     decode=lambda s: [v for v in sorted(s) if s[v]],
+    ...     verify=lambda sol: [] if len(sol) == 1 else [f"picked {len(sol)} items, need 1"],
+    ...     objective=lambda sol: sum(cost[v] for v in sol))
+    >>> p.penalty_weights()
+    {'one': 3.3000000000000003}
+    >>> ev = p.evaluate({0: 0, 1: 1, 2: 0})
+    >>> ev.solution, ev.objective, ev.feasible
+    ([1], 1.0, True)
+    """
+
+    kind: str
+    cqm: dimod.ConstrainedQuadraticModel
+    decode: Callable[[Mapping[Hashable, int]], Any]
+    verify: Callable[[Any], list[str]]
+    objective: Callable[[Any], float]
+    sense: Sense = "min"
+    name: str | None = None
+    known_optimum: float | None = None
+    milp: Callable[[], MilpFormulation] | None = None
+    repair: Callable[[Any], Any] | None = None
+    describe: Callable[[Any], str] | None = None
+    penalties: PenaltySpec = None
+    data: Any = None
+    options: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    build_s: float = 0.0
+
+    # ------------------------------------------------------------------ penalties
+    def penalty_weights(self, overrides: PenaltySpec = None) -> dict[str, float]:
+        """One penalty weight per constraint: the default bound, unless overridden.
+
+        ``overrides`` (or, failing that, the problem's own ``penalties``) is a number
+        for every constraint, or a mapping from a constraint label, a constraint group
+        (the label before ``[``) or ``"*"`` to a number or ``"default"``.
+        """
+        spec = self.penalties if overrides is None else overrides
+        defaults = default_penalty_weights(self.cqm)
+        if spec is None:
+            return defaults
+        if isinstance(spec, (int, float)):
+            return {label: _positive_weight(spec, "penalties") for label in defaults}
+        weights = {}
+        for label, default in defaults.items():
+            value = _lookup_override(spec, label)
+            if value is None or value == "default":
+                weights[label] = default
+            else:
+                weights[label] = _positive_weight(value, f"penalties.{label}")
+        unknown = [k for k in spec if k != "*" and not _matches_any(k, defaults)]
+        if unknown:
+            groups = sorted({constraint_group(c) for c in defaults})
+            raise InputError(
+                f"no constraint or group named {unknown[0]!r}; constraints groups are: "
+                f"{', '.join(groups) or '(none)'}", field="penalties")
+        return weights
+
+    def to_bqm(self, penalties: PenaltySpec = None) -> tuple[dimod.BinaryQuadraticModel,
+                                                             dict[str, float]]:
+        """The BQM an annealer solves: objective plus one weighted penalty per constraint.
+
+        Returns the BQM and the weights used. Slack variables (labelled
+        ``slack_<constraint>...``) appear only for inequalities that need them:
+        ``sum(x) <= 1`` uses the pairwise penalty, with no slack.
+        """
+        weights = self.penalty_weights(penalties)
+        return cqm_to_penalised_bqm(self.cqm, weights), weights
+
+    # ------------------------------------------------------------------ answers
+    def evaluate(self, sample: Mapping[Hashable, int]) -> Evaluation:
+        """Decode a sample of the model's variables and check it in problem terms."""
+        solution = self.decode(sample)
+        return self.check(solution)
+
+    def check(self, solution: Any) -> Evaluation:
+        """Verify a solution already in problem terms and compute its objective."""
+        violations = list(self.verify(solution))
+        try:
+            value = float(self.objective(solution))
+        except Exception as exc:  # an answer too broken to score is still reported
+            value = math.nan
+            violations.append(f"objective could not be computed: {exc}")
+        return Evaluation(solution=solution, objective=value, violations=violations)
+
+    def better(self, a: float, b: float) -> bool:
+        """Whether objective ``a`` is strictly better than ``b`` in this problem's sense."""
+        if math.isnan(b):
+            return not math.isnan(a)
+        if math.isnan(a):
+            return False
+        return a < b if self.sense == "min" else a > b
+
+    @property
+    def num_variables(self) -> int:
+        return len(self.cqm.variables)
+
+
+# ---------------------------------------------------------------------- penalties
+def constraint_group(label: Hashable) -> str:
+    """The group a constraint label belongs to: ``'one_start[3,1]'`` -> ``'one_start'``."""
+    return str(label).split("[", 1)[0]
+
+
+def _lookup_override(spec: Mapping[str, Any], label: Hashable) -> Any:
+    for key in (str(label), constraint_group(label), "*"):
+        if key in spec:
+            return spec[key]
+    return None
+
+
+def _matches_any(key: str, labels: Mapping[Hashable, Any]) -> bool:
+    return any(key in (str(label), constraint_group(label)) for label in labels)
+
+
+def _positive_weight(value: Any, field_name: str) -> float:
+    try:
+        weight = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"expected a positive number or 'default', got {value!r}",
+                         field=field_name) from None
+    if not math.isfinite(weight) or weight <= 0:
+        raise InputError(f"expected a positive finite number, got {value!r}", field=field_name)
+    return weight
+
+
+def one_flip_bounds(objective: dimod.QuadraticModel | dimod.BinaryQuadraticModel
+                    ) -> dict[Hashable, float]:
+    """For each variable, the largest change one flip of it can make to the objective.
+
+    For binary variables that is ``|a_v| + sum_u |b_uv|``: an upper bound on what the
+    objective can gain by leaving a constraint's feasible set one flip at a time.
+    """
+    bound = {v: abs(float(bias)) for v, bias in objective.linear.items()}
+    for u, v, bias in objective.iter_quadratic():
+        bound[u] += abs(float(bias))
+        bound[v] += abs(float(bias))
+    return bound
+
+
+def default_penalty_weights(cqm: dimod.ConstrainedQuadraticModel,
+                            margin: float = DEFAULT_PENALTY_MARGIN) -> dict[str, float]:
+    """The default weight of every constraint, derived from the objective's coefficients.
+
+    For a constraint over variables V, the weight is ``margin * max_{v in V} flip(v) / g**2``
+    where ``flip(v)`` is the one-flip bound of :func:`one_flip_bounds` and ``g`` the
+    smallest nonzero violation the constraint can have (the gcd of integer
+    coefficients, else the smallest coefficient): a single flip out of feasibility then
+    always costs more than it can gain. Constraints whose variables do not appear in
+    the objective get weight 1 (any positive weight makes them dominate).
+
+    >>> x, y = dimod.Binary("x"), dimod.Binary("y")
+    >>> cqm = dimod.ConstrainedQuadraticModel()
+    >>> cqm.set_objective(-2 * x - 5 * y + 3 * x * y)
+    >>> _ = cqm.add_constraint(x + y <= 1, label="choose")
+    >>> default_penalty_weights(cqm)
+    {'choose': 8.8}
+    """
+    bounds = one_flip_bounds(cqm.objective)
+    weights: dict[str, float] = {}
+    for label, constraint in cqm.constraints.items():
+        lhs = constraint.lhs
+        worst = max((bounds.get(v, 0.0) for v in lhs.variables), default=0.0)
+        if worst <= 0:
+            weights[label] = 1.0
+            continue
+        step = _smallest_violation(lhs)
+        weights[label] = float(margin * worst / step**2)
+    return weights
+
+
+def _smallest_violation(lhs: dimod.QuadraticModel | dimod.BinaryQuadraticModel) -> float:
+    coefficients = [abs(b) for b in lhs.linear.values() if b != 0]
+    coefficients += [abs(b) for *_, b in lhs.iter_quadratic() if b != 0]
+    if not coefficients:
+        return 1.0
+    if all(float(c).is_integer() for c in coefficients):
+        return float(reduce(math.gcd, (int(c) for c in coefficients)))
+    return min(coefficients)
+
+
+# ---------------------------------------------------------------------- CQM -> BQM
+def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,
+                         weights: Mapping[str, float]) -> dimod.BinaryQuadraticModel:
+    """Objective plus one weighted quadratic penalty per constraint.
+
+    Why not ``dimod.cqm_to_bqm``: it takes one multiplier for all constraints; we need
+    one per constraint, and the slack-free pairwise form for ``sum(x) <= 1``. The
+    penalties themselves come from dimod's ``add_linear_equality_constraint`` and
+    ``add_linear_inequality_constraint``.
+    """
+    non_binary = [v for v in cqm.variables if cqm.vartype(v) is not dimod.BINARY]
+    if non_binary:
+        raise QanError(
+            f"variable {non_binary[0]!r} is {cqm.vartype(non_binary[0]).name}; penalty "
+            "conversion needs binary variables (use qanneal.encodings to encode integers)")
+    bqm = dimod.BinaryQuadraticModel(cqm.objective.linear, {}, cqm.objective.offset, "BINARY")
+    if cqm.objective.num_interactions:
+        bqm.add_quadratic_from(cqm.objective.iter_quadratic())
+    for v in cqm.variables:  # keep variables that appear only in constraints
+        bqm.add_variable(v)
+    for label, constraint in cqm.constraints.items():
+        _add_penalty(bqm, label, constraint, weights[label])
+    return bqm
+
+
+def _add_penalty(bqm: dimod.BinaryQuadraticModel, label: str, constraint: Any,
+                 weight: float) -> None:
+    lhs = constraint.lhs
+    if lhs.num_interactions:
+        raise QanError(f"constraint {label!r} is quadratic; only linear constraints can be "
+                       "turned into penalties (use a CQM backend such as hybrid-cqm)")
+    terms = [(v, b) for v, b in lhs.linear.items() if b != 0]
+    constant = lhs.offset - constraint.rhs
+    sense = constraint.sense
+    if sense is dimod.sym.Sense.Ge:  # a >= 0  <=>  -a <= 0
+        terms = [(v, -b) for v, b in terms]
+        constant = -constant
+        sense = dimod.sym.Sense.Le
+    if sense is dimod.sym.Sense.Eq:
+        bqm.add_linear_equality_constraint(terms, weight, constant)
+        return
+    if not terms:
+        if constant > 0:
+            bqm.offset += weight * constant**2
+        return
+    coefficients = [b for _, b in terms]
+    if all(b == 1 for b in coefficients) and constant == -1:
+        # sum(x) <= 1: the pairwise penalty is exact and needs no slack variable.
+        variables = [v for v, _ in terms]
+        bqm.add_quadratic_from(
+            (variables[i], variables[j], weight)
+            for i in range(len(variables)) for j in range(i + 1, len(variables)))
+        return
+    if not all(float(b).is_integer() for b in coefficients) or not float(constant).is_integer():
+        raise QanError(f"constraint {label!r} has non-integer coefficients; slack encoding "
+                       "needs integers (scale the constraint, or use a CQM or MILP backend)")
+    lower = sum(min(b, 0) for b in coefficients) + constant
+    if lower > 0:  # can never hold: a constant penalty says so in the energy
+        bqm.offset += weight * lower**2
+        return
+    bqm.add_linear_inequality_constraint(
+        [(v, int(b)) for v, b in terms], weight, label=f"slack_{label}",
+        constant=int(constant), ub=0)
+
+
+def energies_of(bqm: dimod.BinaryQuadraticModel, samples: Any) -> np.ndarray:
+    """Energies of ``samples`` on ``bqm`` (a thin, named wrapper for readability)."""
+    return np.asarray(bqm.energies(samples))

@@ -1,0 +1,137 @@
+"""Raw QUBO / Ising: minimise given coefficients directly.
+
+Inline ``terms`` (``[i, j, value]``; ``i == j`` is linear) or a COO text file. Spin
+(Ising) input is converted to binary for the model and decoded back to +-1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import dimod
+from pydantic import field_validator
+
+from qanneal.errors import InputError
+from qanneal.model import Problem
+from qanneal.problems.base import FileData, ProblemType, Strict, pick_format, resolve_path
+
+Label = int | str
+FORMATS = {".coo": "coo", ".qubo": "coo"}
+
+
+def qubo_problem(bqm: dimod.BinaryQuadraticModel, *, name: str | None = None,
+                 known_optimum: float | None = None) -> Problem:
+    """Minimise ``bqm`` as given (BINARY or SPIN); the solution is ``{variable: value}``.
+
+    >>> import dimod
+    >>> from qanneal import solve
+    >>> bqm = dimod.BQM({"a": 1.0, "b": -1.0}, {("a", "b"): -2.0}, 0.0, "SPIN")
+    >>> solve(qubo_problem(bqm), "exact").solution
+    {'a': 1, 'b': 1}
+    """
+    if bqm.num_variables == 0:
+        raise InputError("the QUBO has no variables; give at least one term", field="data")
+    original = bqm.copy()
+    binary = bqm.change_vartype("BINARY", inplace=False)
+    cqm = dimod.ConstrainedQuadraticModel()
+    cqm.set_objective(binary)
+    spin = original.vartype is dimod.SPIN
+    allowed = {-1, 1} if spin else {0, 1}
+    variables = list(original.variables)
+
+    def decode(sample: Mapping[Hashable, int]) -> dict[Hashable, int]:
+        return {v: (2 * int(sample[v]) - 1) if spin else int(sample[v]) for v in variables}
+
+    def verify(solution: Mapping[Hashable, int]) -> list[str]:
+        missing = [v for v in variables if v not in solution]
+        bad = [v for v in variables if v in solution and solution[v] not in allowed]
+        out = []
+        if missing:
+            out.append(f"{len(missing)} variable(s) unassigned, e.g. {missing[0]!r}")
+        if bad:
+            out.append(f"variable {bad[0]!r} = {solution[bad[0]]!r}; allowed {sorted(allowed)}")
+        return out
+
+    def objective(solution: Mapping[Hashable, int]) -> float:
+        return float(original.energy(solution))
+
+    def describe(solution: Mapping[Hashable, int]) -> str:
+        ones = [v for v in variables if solution[v] == 1]
+        return f"{len(ones)} of {len(variables)} variables at 1: " + ", ".join(
+            map(str, ones[:30])) + (" ..." if len(ones) > 30 else "")
+
+    return Problem(kind="qubo", cqm=cqm, decode=decode, verify=verify, objective=objective,
+                   sense="min", name=name, known_optimum=known_optimum, describe=describe,
+                   data=original)
+
+
+class QuboData(FileData):
+    """``data:`` for a raw QUBO: ``terms`` as ``[i, j, value]`` rows, or a COO file."""
+
+    terms: list[tuple[Label, Label, float]] | None = None
+    offset: float = 0.0
+    vartype: Literal["BINARY", "SPIN"] = "BINARY"
+
+    @field_validator("terms")
+    @classmethod
+    def _terms_ok(cls, terms: list[tuple[Any, Any, float]] | None
+                  ) -> list[tuple[Any, Any, float]] | None:
+        if terms is None:
+            return None
+        if not terms:
+            raise ValueError("no terms; give at least one [i, j, value]")
+        seen = set()
+        for k, (i, j, value) in enumerate(terms):
+            if not math.isfinite(value):
+                raise ValueError(f"term {k} has value {value}; values must be finite")
+            key = frozenset((i, j))
+            if key in seen:
+                raise ValueError(f"term {k} [{i}, {j}] is listed twice; add the values together")
+            seen.add(key)
+        return terms
+
+
+class QuboOptions(Strict):
+    """A raw QUBO takes no build options."""
+
+
+def _build(data: QuboData, options: QuboOptions, base_dir: Path) -> Problem:
+    if data.file is not None:
+        if data.terms is not None:
+            raise InputError("give either terms or file, not both", field="data")
+        path = resolve_path(data.file, base_dir)
+        pick_format(path, data.format, FORMATS)
+        from qanneal.formats.coo import read_coo
+
+        coefficients, vartype = read_coo(path)
+        bqm = dimod.BinaryQuadraticModel(vartype)
+        for (i, j), value in coefficients.items():
+            if i == j:
+                bqm.add_linear(i, value)
+            else:
+                bqm.add_quadratic(i, j, value)
+        bqm.offset += data.offset
+        return qubo_problem(bqm, name=path.stem)
+    if data.terms is None:
+        raise InputError("give terms (a list of [i, j, value]) or file", field="data")
+    bqm = dimod.BinaryQuadraticModel(data.vartype)
+    for i, j, value in data.terms:
+        if i == j:
+            bqm.add_linear(i, value)
+        else:
+            bqm.add_quadratic(i, j, value)
+    bqm.offset += data.offset
+    return qubo_problem(bqm)
+
+
+QUBO = ProblemType(
+    name="qubo",
+    description="raw QUBO or Ising coefficients (inline terms or COO file)",
+    data_model=QuboData,
+    options_model=QuboOptions,
+    build=_build,
+    extensions=tuple(FORMATS),
+)

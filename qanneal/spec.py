@@ -1,0 +1,223 @@
+"""Problem files: YAML read with ``yaml.safe_load``, validated with pydantic.
+
+A problem file names a registered problem type, its data (inline, or a file relative
+to the problem file), and optionally backends, seed, time limit, known optimum and
+penalty weights::
+
+    problem: maxcut
+    name: petersen
+    data:
+      file: petersen.rud       # or inline: edges: [[0, 1], [1, 2, 2.5], ...]
+    backends: [sa, tabu]       # or a mapping: {sa: {num_reads: 100}, exact: {}}
+    seed: 7
+    known_optimum: 12
+
+Every error names the file, the line where known, the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, PositiveFloat
+
+from qanneal.errors import InputError, UnknownNameError
+from qanneal.model import Problem
+from qanneal.problems.base import Strict
+from qanneal.registry import (
+    backend_names,
+    load_problem_type,
+    problem_type_for_extension,
+    problem_type_names,
+)
+from qanneal.validation import validate
+
+YAML_SUFFIXES = (".yaml", ".yml")
+MAX_PROBLEM_FILE_BYTES = 50 * 2**20
+
+PenaltyValue = PositiveFloat | Literal["default", "auto"]
+
+
+class ProblemFile(Strict):
+    """The top level of a qanneal problem file."""
+
+    problem: str = Field(description="registered problem type (see `qanneal schema`)")
+    name: str | None = Field(None, description="instance name shown in reports")
+    data: dict[str, Any] | str = Field(
+        description="the problem's data: inline fields, or {file: PATH} relative to this file")
+    options: dict[str, Any] = Field(default_factory=dict,
+                                    description="build options of the problem type")
+    backends: list[str] | dict[str, dict[str, Any] | None] | None = Field(
+        None, description="backends to use: names, or name -> options; the first is the default")
+    seed: int | None = Field(None, ge=0, lt=2**63, description="seed for reproducible runs")
+    time_limit: PositiveFloat | None = Field(None, description="wall-clock budget per run (s)")
+    known_optimum: float | None = Field(None, description="best-known objective, for gaps")
+    penalties: PositiveFloat | dict[str, PenaltyValue] | None = Field(
+        None, description="penalty weight for every constraint, or per constraint/group")
+
+
+@dataclass
+class Spec:
+    """A loaded problem file: the built problem and the run settings it names."""
+
+    problem: Problem
+    backends: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seed: int | None = None
+    time_limit: float | None = None
+    path: Path | None = None
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    if not path.is_file():
+        raise InputError(f"file not found: {path.resolve()}", file=path)
+    if path.stat().st_size > MAX_PROBLEM_FILE_BYTES:
+        raise InputError(f"problem file is larger than {MAX_PROBLEM_FILE_BYTES >> 20} MB; "
+                         "put large data in a data file and name it under data.file", file=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+                         file=path) from None
+    try:
+        value = yaml.safe_load(text)
+        # Composed separately, with the safe loader, only to map fields to line numbers.
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"invalid YAML: {what}", file=path,
+                         line=mark.line + 1 if mark else None) from None
+    return value, node
+
+
+def _line_finder(root: yaml.Node | None):
+    def line_of(loc: tuple[Any, ...]) -> int | None:
+        node = root
+        best = None
+        for part in loc:
+            if node is None:
+                break
+            best = node.start_mark.line + 1
+            if isinstance(node, yaml.MappingNode):
+                match = [(k, v) for k, v in node.value if k.value == str(part)]
+                if not match:
+                    return best
+                key, node = match[0]
+                best = key.start_mark.line + 1
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if part >= len(node.value):
+                    return best
+                node = node.value[part]
+                best = node.start_mark.line + 1
+            else:
+                break
+        return best if node is None else node.start_mark.line + 1
+
+    return line_of
+
+
+def load(path: str | Path) -> Spec:
+    """Load and build a YAML problem file.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "tri.yaml").write_text("problem: maxcut\\ndata:\\n  edges: [[0, 1], [1, 2], [0, 2]]\\n")
+    >>> spec = load(d / "tri.yaml")
+    >>> spec.problem.kind, spec.problem.num_variables
+    ('maxcut', 3)
+    """
+    path = Path(path)
+    value, root = _read_yaml(path)
+    line_of = _line_finder(root)
+    if not isinstance(value, dict):
+        raise InputError("a problem file is a YAML mapping with at least 'problem' and 'data'",
+                         file=path, line=1)
+    parsed = validate(ProblemFile, value, file=str(path), line_of=line_of)
+    try:
+        problem_type = load_problem_type(parsed.problem)
+    except InputError as exc:
+        raise exc.at(file=path, line=line_of(("problem",))) from None
+    backends = _backend_options(parsed.backends, path, line_of)
+    problem = problem_type.from_spec(parsed.data, parsed.options, base_dir=path.parent,
+                                     source=str(path), line_of=line_of)
+    problem.name = parsed.name or problem.name or path.stem
+    if parsed.known_optimum is not None:
+        problem.known_optimum = parsed.known_optimum
+    if parsed.penalties is not None:
+        problem.penalties = parsed.penalties
+        try:
+            problem.penalty_weights()
+        except InputError as exc:
+            raise exc.at(file=path, line=line_of(("penalties",))) from None
+    return Spec(problem=problem, backends=backends, seed=parsed.seed,
+                time_limit=parsed.time_limit, path=path)
+
+
+def _backend_options(backends: Any, path: Path, line_of: Any) -> dict[str, dict[str, Any]]:
+    if backends is None:
+        return {}
+    if isinstance(backends, list):
+        backends = {name: {} for name in backends}
+    known = backend_names()
+    for name in backends:
+        if name not in known:
+            raise UnknownNameError("backend", name, known, file=path,
+                                   line=line_of(("backends", name)) or line_of(("backends",)),
+                                   field="backends")
+    return {name: dict(opts or {}) for name, opts in backends.items()}
+
+
+def load_problem(path: str | Path, problem_type: str | None = None, *,
+                 format: str | None = None, options: dict[str, Any] | None = None) -> Spec:
+    """A problem file (YAML) or a data file in a format a problem type reads.
+
+    For a data file, ``problem_type`` names the type; it may be left out when exactly
+    one registered type reads files with that extension.
+    """
+    path = Path(path)
+    if path.suffix.lower() in YAML_SUFFIXES and format is None:
+        if problem_type is not None or options:
+            spec = load(path)
+            if problem_type is not None and problem_type != spec.problem.kind:
+                raise InputError(f"the file says problem: {spec.problem.kind}, but "
+                                 f"--problem {problem_type} was given; drop one", file=path)
+            if options:
+                raise InputError("build options (--set) apply to data files; put them under "
+                                 "'options:' in the problem file", file=path)
+            return spec
+        return load(path)
+    if not path.exists():
+        raise InputError(f"file not found: {path.resolve()}", file=path)
+    if problem_type is None:
+        candidates = problem_type_for_extension(path.suffix)
+        if len(candidates) != 1:
+            hint = (f"one of: {', '.join(candidates)}" if candidates
+                    else f"one of: {', '.join(problem_type_names())}")
+            raise InputError(f"cannot tell the problem type from the extension "
+                             f"{path.suffix or '(none)'!r}; pass --problem ({hint})",
+                             file=path)
+        problem_type = candidates[0]
+    ptype = load_problem_type(problem_type)
+    return Spec(problem=ptype.from_file(path, options, format=format), path=path)
+
+
+def schema() -> dict[str, Any]:
+    """JSON schema of problem files, with each registered type's data and options."""
+    out = ProblemFile.model_json_schema()
+    types = {}
+    for name in problem_type_names():
+        try:
+            ptype = load_problem_type(name)
+        except Exception:  # a broken plugin should not hide the others' schemas
+            continue
+        types[name] = {
+            "description": ptype.description,
+            "data": ptype.data_model.model_json_schema(),
+            "options": ptype.options_model.model_json_schema(),
+            "extensions": list(ptype.extensions),
+        }
+    out["x-problem-types"] = types
+    return out

@@ -1,0 +1,89 @@
+"""Turn pydantic validation errors into the project's one-line input errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from qanneal.errors import InputError, did_you_mean
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def field_path(loc: tuple[Any, ...], prefix: str = "") -> str:
+    """``('data', 'edges', 3, 1)`` -> ``'data.edges[3][1]'``."""
+    out = prefix
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def validate(model: type[M], value: Any, *, file: str | None = None, prefix: str = "",
+             line_of: Callable[[tuple[Any, ...]], int | None] | None = None) -> M:
+    """Validate ``value`` against ``model``; raise one :class:`InputError` for the first problem.
+
+    ``line_of`` maps a field location to a line of the source file, when known.
+    """
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise to_input_error(exc, model, file=file, prefix=prefix, line_of=line_of) from None
+
+
+def to_input_error(exc: ValidationError, model: type[BaseModel], *, file: str | None,
+                   prefix: str = "",
+                   line_of: Callable[[tuple[Any, ...]], int | None] | None = None
+                   ) -> InputError:
+    error = exc.errors()[0]
+    loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+    path = field_path(loc, prefix)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1]) if loc else "?"
+        allowed = _allowed_keys(model, loc[:-1])
+        message = f"unknown key{did_you_mean(name, allowed)}"
+        if allowed:
+            message += f"; allowed: {', '.join(allowed)}"
+    elif kind == "missing":
+        message = "required field is missing"
+    else:
+        message = error["msg"]
+        if "input" in error and not isinstance(error["input"], (dict, list)):
+            message += f" (got {error['input']!r})"
+    line = None
+    if line_of is not None:
+        full = tuple(prefix.split(".")) + loc if prefix else loc
+        line = line_of(full)
+    return InputError(message, file=file, line=line, field=path or None)
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic inserts the union member's type name ("list[...]", "function-after[...]")
+    # into the location; it means nothing to a user editing a file.
+    return isinstance(part, str) and ("[" in part or part in {"int", "float", "str", "bool"})
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        current = fields[part].annotation
+    fields = getattr(current, "model_fields", None)
+    return sorted(fields) if fields else []
+
+
+def check_keys(mapping: Mapping[str, Any], allowed: list[str], *, what: str,
+               file: str | None = None) -> None:
+    """Reject unknown keys in a plain mapping, with a 'did you mean'."""
+    for key in mapping:
+        if key not in allowed:
+            raise InputError(f"unknown key{did_you_mean(key, allowed)}; allowed: "
+                             f"{', '.join(sorted(allowed)) or '(none)'}",
+                             file=file, field=f"{what}.{key}" if what else key)
