@@ -21,8 +21,14 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    # Imported here so each command module can import `cli` without a cycle.
-    from qanneal.cli import backends, schema, solve  # noqa: F401
+    # Every module in this package (but the shared helpers) defines one command and
+    # registers itself on import; importing here avoids a cycle with `cli`.
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if module.name != "common":
+            importlib.import_module(f"{__name__}.{module.name}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

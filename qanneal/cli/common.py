@@ -39,3 +39,27 @@ def write_json(obj: Any, target: str) -> None:
         sys.stdout.flush()
     else:
         atomic_write_text(target, text)
+
+
+def extra_flags(args: list[str]) -> dict[str, Any]:
+    """Problem options given as flags: ``["--k", "5", "--risk-aversion=2"]``.
+
+    Dashes in names become underscores; a flag with no value is ``true``.
+    """
+    out: dict[str, Any] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or len(arg) < 3:
+            raise click.UsageError(f"unexpected argument {arg!r}; problem options are "
+                                   "written --name VALUE or --set name=VALUE")
+        name, sep, value = arg[2:].partition("=")
+        if not sep:
+            if i + 1 < len(args) and not args[i + 1].startswith("--"):
+                value = args[i + 1]
+                i += 1
+            else:
+                value = "true"
+        out.update(parse_assignments([f"{name.replace('-', '_')}={value}"], arg))
+        i += 1
+    return out

@@ -8,14 +8,15 @@ from typing import Any
 import click
 
 from qanneal.cli import cli
-from qanneal.cli.common import console, parse_assignments, write_json
+from qanneal.cli.common import console, extra_flags, parse_assignments, write_json
 from qanneal.registry import DEFAULT_BACKEND
 from qanneal.result import Result
 from qanneal.solve import solve
 from qanneal.spec import load_problem
 
 
-@cli.command("solve")
+@cli.command("solve", context_settings={"ignore_unknown_options": True,
+                                         "allow_extra_args": True})
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--problem", "problem_type", metavar="TYPE",
               help="Problem type of a data file (e.g. maxcut for a .rud file).")
@@ -36,13 +37,17 @@ from qanneal.spec import load_problem
               help="Steepest-descent polish of annealer samples.")
 @click.option("--repair/--no-repair", default=False,
               help="Repair infeasible answers (problem-aware), reported separately.")
-def solve_command(file: str, problem_type: str | None, fmt: str | None, backend: str | None,
+@click.pass_context
+def solve_command(ctx: click.Context, file: str, problem_type: str | None, fmt: str | None, backend: str | None,
                   seed: int | None, time_limit: float | None, json_out: str | None,
                   sets: tuple[str, ...], backend_opts: tuple[str, ...], penalty: float | None,
                   polish: bool, repair: bool) -> None:
-    """Solve FILE (a problem file, or a data file with --problem) and print the answer."""
-    spec = load_problem(file, problem_type, format=fmt,
-                        options=parse_assignments(sets, "--set") or None)
+    """Solve FILE (a problem file, or a data file with --problem) and print the answer.
+
+    Problem build options can also be given as flags: `--k 5` is `--set k=5`.
+    """
+    build_options = {**extra_flags(ctx.args), **parse_assignments(sets, "--set")}
+    spec = load_problem(file, problem_type, format=fmt, options=build_options or None)
     name = backend or next(iter(spec.backends), DEFAULT_BACKEND)
     options: dict[str, Any] = dict(spec.backends.get(name, {}))
     options.update(parse_assignments(backend_opts, "--option"))
