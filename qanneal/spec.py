@@ -119,8 +119,8 @@ def _line_finder(root: yaml.Node | None):
     return line_of
 
 
-def load(path: str | Path) -> Spec:
-    """Load and build a YAML problem file.
+def load(path: str | Path, options: dict[str, Any] | None = None) -> Spec:
+    """Load and build a YAML problem file; ``options`` override its ``options:`` section.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -141,7 +141,8 @@ def load(path: str | Path) -> Spec:
     except InputError as exc:
         raise exc.at(file=path, line=line_of(("problem",))) from None
     backends = _backend_options(parsed.backends, path, line_of)
-    problem = problem_type.from_spec(parsed.data, parsed.options, base_dir=path.parent,
+    problem = problem_type.from_spec(parsed.data, {**parsed.options, **(options or {})},
+                                     base_dir=path.parent,
                                      source=str(path), line_of=line_of)
     problem.name = parsed.name or problem.name or path.stem
     if parsed.known_optimum is not None:
@@ -179,16 +180,11 @@ def load_problem(path: str | Path, problem_type: str | None = None, *,
     """
     path = Path(path)
     if path.suffix.lower() in YAML_SUFFIXES and format is None:
-        if problem_type is not None or options:
-            spec = load(path)
-            if problem_type is not None and problem_type != spec.problem.kind:
-                raise InputError(f"the file says problem: {spec.problem.kind}, but "
-                                 f"--problem {problem_type} was given; drop one", file=path)
-            if options:
-                raise InputError("build options (--set) apply to data files; put them under "
-                                 "'options:' in the problem file", file=path)
-            return spec
-        return load(path)
+        spec = load(path, options)
+        if problem_type is not None and problem_type != spec.problem.kind:
+            raise InputError(f"the file says problem: {spec.problem.kind}, but "
+                             f"--problem {problem_type} was given; drop one", file=path)
+        return spec
     if not path.exists():
         raise InputError(f"file not found: {path.resolve()}", file=path)
     if problem_type is None:
