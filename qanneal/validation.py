@@ -47,8 +47,7 @@ def to_input_error(exc: ValidationError, model: type[BaseModel], *, file: str | 
         name = str(loc[-1]) if loc else "?"
         allowed = _allowed_keys(model, loc[:-1])
         message = f"unknown key{did_you_mean(name, allowed)}"
-        if allowed:
-            message += f"; allowed: {', '.join(allowed)}"
+        message += f"; allowed: {', '.join(allowed)}" if allowed else "; this section takes no keys"
     elif kind == "missing":
         message = "required field is missing"
     else:
