@@ -1,0 +1,158 @@
+"""Shared plumbing for the format readers: one way to open a file, one way to parse a number.
+
+Every reader goes through :func:`open_text` so that the checks a user can trip over
+(missing file, directory, huge file, binary or non-UTF-8 bytes) are made once and
+reported the same way: as an :class:`~qanneal.errors.InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from qanneal.errors import InputError
+
+#: Files larger than this are refused before a single byte is read (200 MB).
+MAX_BYTES = 200 * 1024 * 1024
+
+PathLike = str | Path
+
+# ASCII digits only: int() would also take '1_000' and Arabic-Indic digits, which
+# no benchmark format means.
+_INT_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_NONFINITE_RE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.ASCII | re.IGNORECASE)
+
+
+def snippet(text: str, limit: int = 40) -> str:
+    """Quote ``text`` for an error message: repr() keeps it on one line, long text is cut."""
+    text = text.strip()
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return repr(text)
+
+
+def open_text(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Iterator[tuple[int, str]]:
+    """Check ``path`` and return an iterator of ``(lineno, line)`` (1-based, newline stripped).
+
+    The checks run now, not on first iteration, so a bad path fails at the call:
+    the file must exist, be a regular file of at most ``max_bytes`` bytes, contain no
+    NUL byte (binary) and decode as UTF-8 (a leading BOM is dropped). Lines are split
+    on ``\\n`` only (``\\r\\n`` accepted), so line numbers match what an editor shows.
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+    ...     _ = f.write("a\\r\\nb\\n")
+    >>> list(open_text(f.name))
+    [(1, 'a'), (2, 'b')]
+    >>> os.unlink(f.name)
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {p.resolve()}", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot access file: {exc.strerror or exc}", file=path) from None
+    if not p.is_file():
+        raise InputError("not a regular file (a directory?); expected a text file", file=path)
+    if st.st_size > max_bytes:
+        raise InputError(
+            f"file is {st.st_size / 1e6:.1f} MB, more than the {max_bytes / 1e6:.0f} MB limit; "
+            "refusing to read it",
+            file=path,
+        )
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    if len(data) > max_bytes:  # grew between stat and read
+        raise InputError(f"file is larger than the {max_bytes / 1e6:.0f} MB limit", file=path)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError("binary data (NUL byte); expected a UTF-8 text file", file=path, line=line)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"byte 0x{data[exc.start]:02x} is not valid UTF-8; expected a UTF-8 text file",
+            file=path,
+            line=line,
+        ) from None
+    return _lines(text)
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    lines = text.split("\n")
+    if lines[-1] == "":  # the newline that ends the last line does not start another
+        lines.pop()
+    for i, line in enumerate(lines, start=1):
+        yield i, line.rstrip("\r")
+
+
+def parse_int(
+    token: str,
+    *,
+    file: PathLike,
+    line: int | None = None,
+    field: str | None = None,
+    lo: int | None = None,
+    hi: int | None = None,
+    what: str = "an integer",
+) -> int:
+    """Parse an ASCII integer token, optionally bounded by ``lo <= value <= hi``."""
+    if not _INT_RE.fullmatch(token):
+        raise InputError(f"expected {what}, got {snippet(token)}", file=file, line=line, field=field)
+    value = int(token)
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        if lo is not None and hi is not None:
+            allowed = f"{lo} <= value <= {hi}"
+        elif lo is not None:
+            allowed = f"value >= {lo}"
+        else:
+            allowed = f"value <= {hi}"
+        raise InputError(
+            f"{value} is out of range; expected {what} with {allowed}",
+            file=file,
+            line=line,
+            field=field,
+        )
+    return value
+
+
+def parse_float(
+    token: str,
+    *,
+    file: PathLike,
+    line: int | None = None,
+    field: str | None = None,
+    what: str = "a finite number",
+) -> float:
+    """Parse a finite decimal number; NaN and infinities are refused by name."""
+    if _NONFINITE_RE.fullmatch(token):
+        raise InputError(
+            f"{snippet(token)} is not allowed; expected {what}", file=file, line=line, field=field
+        )
+    if not _FLOAT_RE.fullmatch(token):
+        raise InputError(f"expected {what}, got {snippet(token)}", file=file, line=line, field=field)
+    value = float(token)
+    if not math.isfinite(value):  # e.g. 1e999 overflows to inf
+        raise InputError(
+            f"{snippet(token)} overflows to infinity; expected {what}",
+            file=file,
+            line=line,
+            field=field,
+        )
+    return value
+
+
+def format_number(x: float) -> str:
+    """Shortest text that reads back to the same float; integral values without '.0'."""
+    x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
