@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qanneal.errors import InputError
 
-#: Files larger than this are refused before a single byte is read (200 MB).
+#: Files larger than this are refused before a single byte is read (200 MiB).
 MAX_BYTES = 200 * 1024 * 1024
 
 PathLike = str | Path
@@ -60,7 +60,7 @@ def open_text(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Iterator[tuple[i
         raise InputError("not a regular file (a directory?); expected a text file", file=path)
     if st.st_size > max_bytes:
         raise InputError(
-            f"file is {st.st_size / 1e6:.1f} MB, more than the {max_bytes / 1e6:.0f} MB limit; "
+            f"file is {_size(st.st_size)}, more than the {_size(max_bytes)} limit; "
             "refusing to read it",
             file=path,
         )
@@ -69,7 +69,7 @@ def open_text(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Iterator[tuple[i
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=path) from None
     if len(data) > max_bytes:  # grew between stat and read
-        raise InputError(f"file is larger than the {max_bytes / 1e6:.0f} MB limit", file=path)
+        raise InputError(f"file is larger than the {_size(max_bytes)} limit", file=path)
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
@@ -84,6 +84,10 @@ def open_text(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Iterator[tuple[i
             line=line,
         ) from None
     return _lines(text)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n} bytes"
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

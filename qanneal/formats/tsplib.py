@@ -281,8 +281,12 @@ def _explicit(parsed: _Parsed, n: int, problem_type: str) -> np.ndarray:
                 file=path, line=lineno, field="EDGE_WEIGHT_SECTION",
             )
         for t in tokens:
-            values[k] = parse_int(t, file=path, line=lineno, field="EDGE_WEIGHT_SECTION",
-                                  lo=0, hi=2**62, what="a non-negative integer distance")
+            value = parse_int(t, file=path, line=lineno, field="EDGE_WEIGHT_SECTION",
+                              lo=0, what="a non-negative integer distance")
+            if value >= 2**62:  # would overflow the int64 matrix (or a tour sum)
+                raise InputError(f"distance {value} is too large; expected < 2**62",
+                                 file=path, line=lineno, field="EDGE_WEIGHT_SECTION")
+            values[k] = value
             k += 1
     if k < need:
         raise InputError(
