@@ -219,8 +219,14 @@ def default_penalty_weights(cqm: dimod.ConstrainedQuadraticModel,
     where ``flip(v)`` is the one-flip bound of :func:`one_flip_bounds` and ``g`` the
     smallest nonzero violation the constraint can have (the gcd of integer
     coefficients, else the smallest coefficient): a single flip out of feasibility then
-    always costs more than it can gain. Constraints whose variables do not appear in
-    the objective get weight 1 (any positive weight makes them dominate).
+    always costs more than it can gain. For constraints over disjoint variables that
+    makes every BQM ground state feasible and optimal (``d`` units of violation need
+    ``d`` flips to repair, which gain at most ``d * max flip`` but cost ``w * d**2``).
+
+    A constraint whose variables do not appear in the objective still matters through
+    the constraints it shares variables with (repairing it may break one of those), so
+    it gets the largest one-flip bound of the whole objective (1 if the objective is
+    empty) rather than an arbitrary small weight.
 
     >>> x, y = dimod.Binary("x"), dimod.Binary("y")
     >>> cqm = dimod.ConstrainedQuadraticModel()
@@ -230,13 +236,11 @@ def default_penalty_weights(cqm: dimod.ConstrainedQuadraticModel,
     {'choose': 8.8}
     """
     bounds = one_flip_bounds(cqm.objective)
+    overall = max(bounds.values(), default=0.0) or 1.0
     weights: dict[str, float] = {}
     for label, constraint in cqm.constraints.items():
         lhs = constraint.lhs
-        worst = max((bounds.get(v, 0.0) for v in lhs.variables), default=0.0)
-        if worst <= 0:
-            weights[label] = 1.0
-            continue
+        worst = max((bounds.get(v, 0.0) for v in lhs.variables), default=0.0) or overall
         step = _smallest_violation(lhs)
         weights[label] = float(margin * worst / step**2)
     return weights
@@ -313,7 +317,7 @@ def _add_penalty(bqm: dimod.BinaryQuadraticModel, label: str, constraint: Any,
         bqm.offset += weight * lower**2
         return
     bqm.add_linear_inequality_constraint(
-        [(v, int(b)) for v, b in terms], weight, label=f"slack_{label}",
+        [(v, int(b)) for v, b in terms], weight, label=str(label),  # dimod adds "slack_"
         constant=int(constant), ub=0)
 
 

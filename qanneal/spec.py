@@ -24,11 +24,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, PositiveFloat
 
-from qanneal.errors import InputError, UnknownNameError
+from qanneal.errors import InputError, QanError, UnknownNameError, did_you_mean
 from qanneal.model import Problem
 from qanneal.problems.base import Strict
 from qanneal.registry import (
     backend_names,
+    load_backend,
     load_problem_type,
     problem_type_for_extension,
     problem_type_names,
@@ -168,7 +169,21 @@ def _backend_options(backends: Any, path: Path, line_of: Any) -> dict[str, dict[
             raise UnknownNameError("backend", name, known, file=path,
                                    line=line_of(("backends", name)) or line_of(("backends",)),
                                    field="backends")
+        allowed = _declared_options(name)
+        for key in backends[name] or {}:
+            if allowed is not None and key not in allowed:
+                raise InputError(
+                    f"unknown option for backend {name!r}{did_you_mean(key, allowed)}; "
+                    f"allowed: {', '.join(sorted(allowed)) or '(none)'}", file=path,
+                    line=line_of(("backends", name, key)), field=f"backends.{name}.{key}")
     return {name: dict(opts or {}) for name, opts in backends.items()}
+
+
+def _declared_options(name: str) -> dict[str, Any] | None:
+    try:
+        return load_backend(name).defaults
+    except QanError:  # a broken plugin is reported when it is used, not here
+        return None
 
 
 def load_problem(path: str | Path, problem_type: str | None = None, *,

@@ -39,7 +39,9 @@ def to_input_error(exc: ValidationError, model: type[BaseModel], *, file: str | 
                    prefix: str = "",
                    line_of: Callable[[tuple[Any, ...]], int | None] | None = None
                    ) -> InputError:
-    error = exc.errors()[0]
+    # A misspelt key shows up as both "missing" and "extra"; the extra one, with its
+    # "did you mean", is the error that helps.
+    error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
     path = field_path(loc, prefix)
     kind = error["type"]

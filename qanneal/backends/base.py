@@ -71,6 +71,9 @@ class Backend(abc.ABC):
     description: ClassVar[str] = ""
     #: Largest number of variables this backend accepts (None: no limit).
     max_variables: ClassVar[int | None] = None
+    #: The options ``solve`` accepts, with their defaults (None: not declared). Declared
+    #: options let a problem file's ``backends:`` section be checked before anything runs.
+    defaults: ClassVar[dict[str, Any] | None] = None
 
     @classmethod
     def available(cls) -> tuple[bool, str]:

@@ -9,6 +9,7 @@ import click
 
 from qanneal.cli import cli
 from qanneal.cli.common import console, extra_flags, parse_assignments, write_json
+from qanneal.errors import InputError
 from qanneal.registry import DEFAULT_BACKEND
 from qanneal.result import Result
 from qanneal.solve import solve
@@ -51,10 +52,16 @@ def solve_command(ctx: click.Context, file: str, problem_type: str | None, fmt: 
     name = backend or next(iter(spec.backends), DEFAULT_BACKEND)
     options: dict[str, Any] = dict(spec.backends.get(name, {}))
     options.update(parse_assignments(backend_opts, "--option"))
-    result = solve(spec.problem, name,
-                   seed=seed if seed is not None else spec.seed,
-                   time_limit=time_limit if time_limit is not None else spec.time_limit,
-                   penalties=penalty, polish_samples=polish, repair=repair, **options)
+    try:
+        result = solve(spec.problem, name,
+                       seed=seed if seed is not None else spec.seed,
+                       time_limit=time_limit if time_limit is not None else spec.time_limit,
+                       penalties=penalty, polish_samples=polish, repair=repair, **options)
+    except InputError as exc:
+        if exc.field in spec.backends.get(name, {}):  # the bad option came from the file
+            raise InputError(exc.message, file=spec.path,
+                             field=f"backends.{name}.{exc.field}") from None
+        raise
     if json_out:
         write_json(result.to_dict(), json_out)
     if json_out != "-":
