@@ -17,6 +17,11 @@ from qanneal.errors import InputError
 #: Files larger than this are refused before a single byte is read (200 MiB).
 MAX_BYTES = 200 * 1024 * 1024
 
+#: Largest node count a graph reader builds (networkx needs ~0.5 KB per node): a
+#: header claiming more is almost surely a typo, and would exhaust memory before any
+#: edge-count check could catch it.
+MAX_NODES = 1_000_000
+
 PathLike = str | Path
 
 # ASCII digits only: int() would also take '1_000' and Arabic-Indic digits, which

@@ -25,6 +25,7 @@ import networkx as nx
 from qanneal.errors import InputError
 from qanneal.formats._common import (
     MAX_BYTES,
+    MAX_NODES,
     PathLike,
     open_text,
     parse_float,
@@ -60,7 +61,7 @@ def read_dimacs_graph(path: PathLike, *, max_bytes: int = MAX_BYTES) -> nx.Graph
                     f"expected 'p edge n m' (or 'p col n m'), got {snippet(line)}",
                     file=path, line=lineno,
                 )
-            n = parse_int(tokens[2], file=path, line=lineno, field="n", lo=1,
+            n = parse_int(tokens[2], file=path, line=lineno, field="n", lo=1, hi=MAX_NODES,
                           what="a node count")
             m = parse_int(tokens[3], file=path, line=lineno, field="m", lo=0,
                           what="an edge count")

@@ -21,6 +21,7 @@ import networkx as nx
 from qanneal.errors import InputError
 from qanneal.formats._common import (
     MAX_BYTES,
+    MAX_NODES,
     PathLike,
     format_number,
     open_text,
@@ -48,7 +49,7 @@ def read_rudy(path: PathLike, *, max_bytes: int = MAX_BYTES) -> nx.Graph:
                     file=path,
                     line=lineno,
                 )
-            n = parse_int(tokens[0], file=path, line=lineno, field="n", lo=1,
+            n = parse_int(tokens[0], file=path, line=lineno, field="n", lo=1, hi=MAX_NODES,
                           what="a node count")
             m = parse_int(tokens[1], file=path, line=lineno, field="m", lo=0,
                           what="an edge count")

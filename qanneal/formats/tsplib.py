@@ -208,46 +208,55 @@ def coord_distances(coords: np.ndarray, edge_weight_type: str) -> np.ndarray:
     >>> coord_distances(np.array([[0.0, 0.0], [10.0, 0.0]]), "ATT").tolist()
     [[0, 4], [4, 0]]
     """
-    x, y = coords[:, 0], coords[:, 1]
+    if edge_weight_type not in _COORD_TYPES:
+        raise InputError(
+            f"unsupported EDGE_WEIGHT_TYPE {edge_weight_type!r}; "
+            f"expected one of {', '.join(_COORD_TYPES)}",
+            field="EDGE_WEIGHT_TYPE",
+        )
+    n = len(coords)
+    d = np.empty((n, n), dtype=np.int64)
+    # Row blocks keep the float temporaries small next to the int64 result.
+    block = max(1, 2**20 // max(n, 1))
+    for lo in range(0, n, block):
+        rows = _distance_rows(coords[lo : lo + block], coords, edge_weight_type)
+        if not np.isfinite(rows).all() or rows.max(initial=0.0) >= 2.0**62:
+            raise InputError(
+                "coordinates too large: distances overflow a 64-bit integer",
+                field="NODE_COORD_SECTION",
+            )
+        d[lo : lo + block] = rows
+    np.fill_diagonal(d, 0)
+    return d
+
+
+def _distance_rows(a: np.ndarray, b: np.ndarray, edge_weight_type: str) -> np.ndarray:
+    """Float (integral-valued) TSPLIB distances from each point of ``a`` to each of ``b``."""
     with np.errstate(all="ignore"):
         if edge_weight_type == "GEO":
-            # Degrees.minutes -> radians; the truncation (not nint) is what the
-            # published optima were computed with (TSPLIB FAQ).
+            # Degrees.minutes -> radians; int() truncation of the degrees (not nint)
+            # is what the published optima were computed with (TSPLIB FAQ).
             def rad(v: np.ndarray) -> np.ndarray:
                 deg = np.trunc(v)
                 return _GEO_PI * (deg + 5.0 * (v - deg) / 3.0) / 180.0
 
-            lat, lon = rad(x), rad(y)
-            q1 = np.cos(lon[:, None] - lon[None, :])
-            q2 = np.cos(lat[:, None] - lat[None, :])
-            q3 = np.cos(lat[:, None] + lat[None, :])
+            lat_a, lon_a, lat_b, lon_b = rad(a[:, 0]), rad(a[:, 1]), rad(b[:, 0]), rad(b[:, 1])
+            q1 = np.cos(lon_a[:, None] - lon_b[None, :])
+            q2 = np.cos(lat_a[:, None] - lat_b[None, :])
+            q3 = np.cos(lat_a[:, None] + lat_b[None, :])
             arg = np.clip(0.5 * ((1.0 + q1) * q2 - (1.0 - q1) * q3), -1.0, 1.0)
-            d = np.trunc(_GEO_RRR * np.arccos(arg) + 1.0)
-        else:
-            dx = x[:, None] - x[None, :]
-            dy = y[:, None] - y[None, :]
-            sq = dx * dx + dy * dy
-            if edge_weight_type == "EUC_2D":
-                d = _nint(np.sqrt(sq))
-            elif edge_weight_type == "CEIL_2D":
-                d = np.ceil(np.sqrt(sq))
-            elif edge_weight_type == "ATT":
-                r = np.sqrt(sq / 10.0)
-                t = _nint(r)
-                d = np.where(t < r, t + 1.0, t)
-            else:
-                raise InputError(
-                    f"unsupported EDGE_WEIGHT_TYPE {edge_weight_type!r}; "
-                    f"expected one of {', '.join(_COORD_TYPES)}"
-                )
-    if not np.isfinite(d).all() or d.max(initial=0.0) >= 2.0**62:
-        raise InputError(
-            "coordinates too large: distances overflow a 64-bit integer",
-            field="NODE_COORD_SECTION",
-        )
-    d = d.astype(np.int64)
-    np.fill_diagonal(d, 0)
-    return d
+            return np.trunc(_GEO_RRR * np.arccos(arg) + 1.0)
+        dx = a[:, 0, None] - b[None, :, 0]
+        dy = a[:, 1, None] - b[None, :, 1]
+        sq = dx * dx + dy * dy
+        if edge_weight_type == "EUC_2D":
+            return _nint(np.sqrt(sq))
+        if edge_weight_type == "CEIL_2D":
+            return np.ceil(np.sqrt(sq))
+        # ATT: pseudo-Euclidean; round up whenever nint rounded down.
+        r = np.sqrt(sq / 10.0)
+        t = _nint(r)
+        return np.where(t < r, t + 1.0, t)
 
 
 def _explicit(parsed: _Parsed, n: int, problem_type: str) -> np.ndarray:
@@ -264,22 +273,29 @@ def _explicit(parsed: _Parsed, n: int, problem_type: str) -> np.ndarray:
     start, rows = parsed.sections["EDGE_WEIGHT_SECTION"]
     base = _FORMAT_ALIASES.get(fmt, fmt)
     if base == "FULL_MATRIX":
-        index = None
         need = n * n
+    elif "DIAG" in base:
+        need = n * (n + 1) // 2
     else:
-        tri = np.triu_indices if base.startswith("UPPER") else np.tril_indices
-        offset = 0 if "DIAG" in base else (1 if base.startswith("UPPER") else -1)
-        index = tri(n, offset)
-        need = len(index[0])
+        need = n * (n - 1) // 2
+    # Count before allocating anything: a short file must not cost an n x n array.
+    total = 0
+    for lineno, tokens in rows:
+        if total + len(tokens) > need:
+            raise InputError(
+                f"more than the {need} numbers {fmt} needs for DIMENSION={n}; "
+                f"extra {snippet(tokens[need - total])}",
+                file=path, line=lineno, field="EDGE_WEIGHT_SECTION",
+            )
+        total += len(tokens)
+    if total < need:
+        raise InputError(
+            f"has {total} of the {need} numbers {fmt} needs for DIMENSION={n} (truncated?)",
+            file=path, line=start, field="EDGE_WEIGHT_SECTION",
+        )
     values = np.empty(need, dtype=np.int64)
     k = 0
     for lineno, tokens in rows:
-        if k + len(tokens) > need:
-            raise InputError(
-                f"more than the {need} numbers {fmt} needs for DIMENSION={n}; "
-                f"extra {snippet(tokens[need - k])}",
-                file=path, line=lineno, field="EDGE_WEIGHT_SECTION",
-            )
         for t in tokens:
             value = parse_int(t, file=path, line=lineno, field="EDGE_WEIGHT_SECTION",
                               lo=0, what="a non-negative integer distance")
@@ -288,11 +304,11 @@ def _explicit(parsed: _Parsed, n: int, problem_type: str) -> np.ndarray:
                                  file=path, line=lineno, field="EDGE_WEIGHT_SECTION")
             values[k] = value
             k += 1
-    if k < need:
-        raise InputError(
-            f"has {k} of the {need} numbers {fmt} needs for DIMENSION={n} (truncated?)",
-            file=path, line=start, field="EDGE_WEIGHT_SECTION",
-        )
+    index = None
+    if base != "FULL_MATRIX":
+        tri = np.triu_indices if base.startswith("UPPER") else np.tril_indices
+        offset = 0 if "DIAG" in base else (1 if base.startswith("UPPER") else -1)
+        index = tri(n, offset)
     if index is None:
         d = values.reshape(n, n)
         if problem_type == "TSP":
