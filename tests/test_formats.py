@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import doctest
+import importlib
 import math
 import os
 from pathlib import Path
@@ -44,6 +46,15 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 # ---------------------------------------------------------------- open_text / detect
+
+
+@pytest.mark.parametrize(
+    "module", ["__init__", "_common", "rudy", "coo", "dimacs", "tsplib", "jobshop", "portfolio"]
+)
+def test_doctests(module):
+    name = "qanneal.formats" + ("" if module == "__init__" else f".{module}")
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0 and result.attempted > 0
 
 
 def test_open_text_crlf_bom_and_line_numbers(tmp_path):

@@ -113,7 +113,8 @@ def read_jobshop(
 
 
 def _check_job(path: PathLike, lineno: int, job: list[tuple[int, int]], job_no: int,
-               num_machines: int, base: int) -> None:
+               base: int) -> None:
+    """A job visits each machine at most once (with M operations: exactly once)."""
     first: dict[int, int] = {}
     for k, (machine, _) in enumerate(job):
         if machine in first:
@@ -154,7 +155,7 @@ def _orlib_jobs(path: PathLike, rows: list[tuple[int, list[str]]], num_jobs: int
             duration = parse_int(tokens[2 * k + 1], file=path, line=lineno, field="duration",
                                  lo=0, what="a non-negative integer duration")
             job.append((machine, duration))
-        _check_job(path, lineno, job, job_no, num_machines, 0)
+        _check_job(path, lineno, job, job_no, 0)
         jobs.append(job)
     return jobs
 
@@ -215,6 +216,6 @@ def _taillard_jobs(path: PathLike, rows: list[tuple[int, list[str], str | None]]
             for t in m_tokens
         ]
         job = [(mach - 1, dur) for mach, dur in zip(machines, durations, strict=True)]
-        _check_job(path, m_line, job, job_no, num_machines, 1)
+        _check_job(path, m_line, job, job_no, 1)
         jobs.append(job)
     return jobs

@@ -135,7 +135,8 @@ def _parse(path: PathLike, max_bytes: int) -> _Parsed:
             file=path, line=lineno,
         )
     if not parsed.header and not parsed.sections:
-        raise InputError("empty file; expected TSPLIB 'KEY : value' lines and sections", file=path)
+        raise InputError("no TSPLIB content (empty file?); expected 'KEY : value' lines and "
+                         "sections", file=path)
     return parsed
 
 
