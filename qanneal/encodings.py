@@ -8,7 +8,7 @@ expressions and comparisons, ready for ``cqm.add_constraint``.
 >>> xs = [dimod.Binary(f"x{i}") for i in range(4)]
 >>> cqm = dimod.ConstrainedQuadraticModel()
 >>> _ = cqm.add_constraint(exactly_k(xs, 2), label="pick2")
->>> cqm.constraints["pick2"].rhs
+>>> float(cqm.constraints["pick2"].rhs)
 2.0
 >>> n = binary_integer("n", 0, 5)
 >>> [float(b) for b in n.coefficients]

@@ -109,4 +109,5 @@ def derive_seeds(seed: int | None, count: int) -> list[int]:
     import numpy as np
 
     sequence = np.random.SeedSequence(seed)
-    return [int(s.generate_state(1)[0]) for s in sequence.spawn(count)]
+    # 31 bits: dwave-samplers and others reject seeds of 2**31 and above.
+    return [int(s.generate_state(1)[0]) & 0x7FFFFFFF for s in sequence.spawn(count)]

@@ -28,7 +28,7 @@ def qubo_problem(bqm: dimod.BinaryQuadraticModel, *, name: str | None = None,
 
     >>> import dimod
     >>> from qanneal import solve
-    >>> bqm = dimod.BQM({"a": 1.0, "b": -1.0}, {("a", "b"): -2.0}, 0.0, "SPIN")
+    >>> bqm = dimod.BQM({"a": -1.0, "b": -0.5}, {("a", "b"): -2.0}, 0.0, "SPIN")
     >>> solve(qubo_problem(bqm), "exact").solution
     {'a': 1, 'b': 1}
     """
