@@ -13,11 +13,13 @@ Metropolis accepts when ``u < exp(-2 beta c (d - 2U))``, i.e. when
 ``U >= floor((d - X) / 2) + 1`` with ``X = -ln(u) / (2 beta c)``: one integer
 threshold, compared bitwise with the counter.
 
-The 64 replicas of a word share that one uniform ``u`` per attempt (the multi-spin
-codes of Isakov et al., Comput. Phys. Commun. 192 (2015) 265, do the same): they
-differ by their random initial states, so they are 64 *correlated* restarts. That is
-fine for optimisation, and it is what makes a sweep cost ~``7 d`` word operations per
-64 attempts. Energies are never taken from this kernel: the caller recomputes
+The replicas of a word do not each get their own uniform: that would cost 64 draws
+per attempt. Multi-spin codes usually share one (Isakov et al., Comput. Phys. Commun.
+192 (2015) 265), but then replicas that become equal stay equal for ever -- on a
+60-spin graph 128 replicas collapsed to 32 distinct states. Here each attempt draws
+two uniforms and a random 64-bit mask deals them to the replicas, so clones split
+again; the replicas are still *correlated* restarts, which is fine for optimisation,
+and a sweep costs ~``7 d`` word operations per 64 attempts. Energies are never taken from this kernel: the caller recomputes
 every returned sample's energy with dimod.
 """
 
@@ -79,14 +81,19 @@ def msc_sweep(x, indptr, indices, masks, beta, rng):
         start = indptr[i]
         stop = indptr[i + 1]
         d = stop - start
+        # Two uniforms per attempt, dealt to the replicas by a random mask: replicas
+        # that happen to be identical then split again instead of staying clones.
         rng, r = draw53(rng)
-        big_x = -np.log((r + 0.5) * _INV53) * inv2b
-        thr_f = np.floor((d - big_x) * 0.5) + 1.0
+        thr_a = np.floor((d + np.log((r + 0.5) * _INV53) * inv2b) * 0.5) + 1.0
+        rng, r = draw53(rng)
+        thr_b = np.floor((d + np.log((r + 0.5) * _INV53) * inv2b) * 0.5) + 1.0
+        rng, deal = draw64(rng)
         xi = x[i]
-        if thr_f <= 0.0:  # even the worst flip (all edges satisfied) is accepted
+        if thr_a <= 0.0 and thr_b <= 0.0:  # even the worst flip is accepted everywhere
             x[i] = ~xi
             continue
-        thr = np.int64(thr_f)
+        ta = np.int64(max(thr_a, 0.0))
+        tb = np.int64(max(thr_b, 0.0))
         c0 = _ZERO
         c1 = _ZERO
         c2 = _ZERO
@@ -137,7 +144,8 @@ def msc_sweep(x, indptr, indices, masks, beta, rng):
                 c4 ^= e
                 c5 ^= t
             p += 1
-        x[i] = xi ^ _at_least(c0, c1, c2, c3, c4, c5, thr)
+        x[i] = xi ^ ((_at_least(c0, c1, c2, c3, c4, c5, ta) & deal)
+                     | (_at_least(c0, c1, c2, c3, c4, c5, tb) & ~deal))
     return rng
 
 

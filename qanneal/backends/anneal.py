@@ -1,0 +1,43 @@
+"""``anneal``: qanneal's own numba annealing engine (SA, parallel tempering, multi-spin coding).
+
+A thin wrapper over :func:`qanneal.anneal.anneal`; everything about kernels, the
+automatic temperature range and reproducibility is documented in
+:mod:`qanneal.anneal`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dimod
+
+from qanneal.backends.base import Backend, RawAnswer
+
+
+class AnnealBackend(Backend):
+    """qanneal's annealer on the penalised BQM.
+
+    Options: ``num_reads`` (16; PT: 4 independent runs; MSC runs whole words of 64
+    replicas and returns the ``num_reads`` best), ``num_sweeps`` (1000), ``beta_range``
+    (automatic), ``beta_schedule_type`` (``geometric`` | ``linear``), ``method``
+    (``sa`` | ``pt``), ``num_replicas`` (PT, 16), ``threads`` (all), ``layout``
+    (``auto`` | ``csr`` | ``dense``), ``msc`` (``auto`` | ``True`` | ``False``).
+    With ``time_limit`` it runs batches of reads until the budget is used (at least
+    one) and returns the ``num_reads`` best samples seen.
+
+    >>> bqm = dimod.BQM({0: -1.0}, {(0, 1): 2.0}, 0.0, "BINARY")
+    >>> answer = AnnealBackend().solve(bqm, seed=3, num_sweeps=10)
+    >>> answer.sampleset.first.energy, answer.params["method"]
+    (-1.0, 'sa')
+    """
+
+    name = "anneal"
+    consumes = "bqm"
+    description = "qanneal's numba annealer: SA / parallel tempering / multi-spin coding"
+
+    def solve(self, model: dimod.BinaryQuadraticModel, *, seed: int | None = None,
+              time_limit: float | None = None, **options: Any) -> RawAnswer:
+        from qanneal.anneal import anneal
+
+        result = anneal(model, seed=seed, time_limit=time_limit, **options)
+        return RawAnswer(sampleset=result.sampleset, info=result.info, params=result.params)

@@ -1,0 +1,225 @@
+"""Tests of qanneal's own annealing engine (``qanneal.anneal``) and the ``anneal`` backend.
+
+Known answers come from brute force (dimod.ExactSolver) on small models; every kernel
+(CSR real / integer, dense, multi-spin coding, parallel tempering) is exercised.
+No timing assertions: speed is measured by benchmarks/kernel_bench.py.
+"""
+
+from __future__ import annotations
+
+import time
+
+import dimod
+import networkx as nx
+import numba
+import numpy as np
+import pytest
+
+from qanneal.anneal import anneal, msc
+from qanneal.anneal.layout import ising_arrays
+from qanneal.anneal.schedules import auto_beta_range, beta_schedule
+from qanneal.backends.anneal import AnnealBackend
+from qanneal.errors import InputError
+
+
+def random_bqm(n: int, seed: int, *, integer: bool, vartype: str, density: float = 0.5
+               ) -> dimod.BinaryQuadraticModel:
+    rng = np.random.default_rng(seed)
+    labels = [f"v{i}" for i in range(n)]  # non-integer labels: the mapping back is tested
+    draw = (lambda: float(rng.integers(-3, 4))) if integer else (lambda: rng.normal())
+    linear = {v: draw() for v in labels}
+    quadratic = {(labels[i], labels[j]): draw() for i in range(n) for j in range(i + 1, n)
+                 if rng.random() < density}
+    return dimod.BQM(linear, quadratic, 0.25, vartype)
+
+
+def ground_energy(bqm: dimod.BinaryQuadraticModel) -> float:
+    return float(dimod.ExactSolver().sample(bqm).first.energy)
+
+
+def check_sampleset(bqm: dimod.BinaryQuadraticModel, ss: dimod.SampleSet) -> None:
+    assert ss.vartype is bqm.vartype
+    assert set(ss.variables) == set(bqm.variables)
+    np.testing.assert_allclose(ss.record.energy, bqm.energies(ss), rtol=0, atol=1e-9)
+    allowed = {-1, 1} if bqm.vartype is dimod.SPIN else {0, 1}
+    assert set(np.unique(ss.record.sample)) <= allowed
+
+
+@pytest.mark.parametrize("n", [8, 14])
+@pytest.mark.parametrize("integer", [False, True])
+@pytest.mark.parametrize("vartype", ["SPIN", "BINARY"])
+@pytest.mark.parametrize("layout,density", [("csr", 0.3), ("dense", 0.9)])
+def test_sa_finds_brute_force_optimum(n, integer, vartype, layout, density):
+    bqm = random_bqm(n, seed=n * 7 + integer, integer=integer, vartype=vartype,
+                     density=density)
+    res = anneal(bqm, seed=5, num_reads=8, num_sweeps=300, layout=layout)
+    check_sampleset(bqm, res.sampleset)
+    assert res.sampleset.first.energy == pytest.approx(ground_energy(bqm), abs=1e-9)
+    assert res.info["layout"] == layout
+    assert res.info["integer_table"] is integer
+
+
+def test_kernel_energies_match_dimod():
+    # The kernels track energies incrementally; they must agree with dimod's.
+    bqm = random_bqm(40, seed=3, integer=False, vartype="BINARY", density=0.2)
+    arrays = ising_arrays(bqm)
+    spins = np.random.default_rng(0).choice(np.array([-1, 1], dtype=np.int8), size=(5, 40))
+    ours = arrays.energies(spins)
+    binary = (spins + 1) // 2
+    np.testing.assert_allclose(ours, bqm.energies((binary, arrays.variables)), atol=1e-9)
+
+
+def test_maxcut_small_graph_uses_msc_and_finds_optimum():
+    graph = nx.petersen_graph()  # max cut 12 of 15 edges
+    bqm = dimod.BQM({}, {(u, v): 1.0 for u, v in graph.edges}, 0.0, "SPIN")
+    res = anneal(bqm, seed=1, num_sweeps=200)
+    assert res.info["kernel"] == "msc"
+    check_sampleset(bqm, res.sampleset)
+    best = res.sampleset.first.sample
+    cut = sum(best[u] != best[v] for u, v in graph.edges)
+    assert cut == 12
+    assert len(res.sampleset) == 16  # num_reads best of the 64-replica word
+    scalar = anneal(bqm, seed=1, num_sweeps=200, msc=False, layout="csr")
+    assert scalar.info["kernel"] == "sa-csr-int"
+    assert scalar.sampleset.first.energy == res.sampleset.first.energy
+
+
+def test_msc_energies_equal_dimod_and_zero_temperature_gives_local_minima():
+    rng = np.random.default_rng(4)
+    graph = nx.random_regular_graph(5, 60, seed=4)
+    bqm = dimod.BQM({}, {e: float(rng.choice([-2.0, 2.0])) for e in graph.edges}, 1.5, "SPIN")
+    arrays = ising_arrays(bqm)
+    assert arrays.msc_applicable() and arrays.scale == 2.0
+    words = np.empty((2, arrays.num_variables), dtype=np.uint64)
+    betas = np.concatenate([beta_schedule(auto_beta_range(arrays), 100), np.full(5, 1e6)])
+    seeds = np.array([1, 2], dtype=np.uint64)
+    msc.msc_anneal(arrays.indptr, arrays.indices, msc.edge_masks(arrays.data), betas, seeds,
+                   words)
+    spins = msc.unpack(words)
+    # Replicas must not collapse into clones: as diverse as 128 independent scalar reads
+    # (sharing one uniform per attempt across the word gave 32 distinct states vs 60).
+    scalar = anneal(bqm, seed=1, num_reads=128, num_sweeps=100, msc=False).sampleset
+    distinct_scalar = len({row.tobytes() for row in scalar.record.sample})
+    assert len({row.tobytes() for row in spins}) >= 0.8 * distinct_scalar
+    energies = bqm.energies((spins, arrays.variables))
+    np.testing.assert_allclose(arrays.energies(spins), energies)
+    # After zero-temperature sweeps no single flip may lower the energy of any replica.
+    for k in range(0, 128, 9):
+        for i in range(arrays.num_variables):
+            flipped = spins[k].copy()
+            flipped[i] = -flipped[i]
+            assert bqm.energies((flipped[None, :], arrays.variables))[0] >= energies[k] - 1e-9
+    # Through the backend, the MSC kernel is chosen and energies are dimod's.
+    ss = anneal(bqm, seed=2, num_sweeps=100).sampleset
+    check_sampleset(bqm, ss)
+
+
+def test_msc_at_infinite_temperature_flips_everything():
+    bqm = dimod.BQM({}, {(0, 1): 1.0, (1, 2): -1.0, (0, 2): 1.0}, 0.0, "SPIN")
+    arrays = ising_arrays(bqm)
+    words = np.array([[1, 2, 3]], dtype=np.uint64)
+    before = words.copy()
+    msc.msc_sweep(words[0], arrays.indptr, arrays.indices, msc.edge_masks(arrays.data), 1e-12,
+                  np.uint64(9))
+    np.testing.assert_array_equal(words, ~before)
+
+
+def test_msc_true_refused_when_not_applicable():
+    bqm = random_bqm(6, seed=1, integer=True, vartype="SPIN")
+    with pytest.raises(InputError) as err:
+        anneal(bqm, msc=True)
+    assert err.value.field == "msc"
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_pt_finds_optimum_of_frustrated_instance(integer):
+    rng = np.random.default_rng(11)
+    graph = nx.random_regular_graph(3, 14, seed=11)
+    weight = (lambda: float(rng.choice([-1, 1]))) if integer else (lambda: rng.normal())
+    bqm = dimod.BQM({v: 0.0 for v in graph}, {e: weight() for e in graph.edges}, 0.0, "SPIN")
+    res = anneal(bqm, method="pt", seed=3, num_reads=2, num_sweeps=200, num_replicas=8)
+    assert res.info["kernel"] == ("pt-csr-int" if integer else "pt-csr")
+    check_sampleset(bqm, res.sampleset)
+    assert res.sampleset.first.energy == pytest.approx(ground_energy(bqm), abs=1e-9)
+    assert 0 < res.info["swap_acceptance"] <= 1
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"msc": False}, {"layout": "dense"}, {"method": "pt", "num_replicas": 4},
+    {"beta_schedule_type": "linear", "beta_range": [0.0, 3.0]},
+])
+def test_reproducible_and_thread_count_independent(options):
+    graph = nx.random_regular_graph(3, 30, seed=2)
+    bqm = dimod.BQM({}, {e: 1.0 for e in graph.edges}, 0.0, "BINARY")
+    if "layout" in options or "beta_range" in options:
+        bqm = random_bqm(30, seed=2, integer=False, vartype="BINARY", density=0.4)
+    kw = dict(num_reads=6, num_sweeps=5, **options)  # short: states still differ by seed
+    a = anneal(bqm, seed=123, threads=1, **kw).sampleset
+    b = anneal(bqm, seed=123, threads=1, **kw).sampleset
+    np.testing.assert_array_equal(a.record.sample, b.record.sample)
+    if numba.config.NUMBA_NUM_THREADS >= 2:
+        c = anneal(bqm, seed=123, threads=2, **kw).sampleset
+        np.testing.assert_array_equal(a.record.sample, c.record.sample)
+    # A different seed gives different states (checked hot, where states stay random).
+    hot = {**kw, "beta_range": [1e-3, 2e-3]}
+    d = anneal(bqm, seed=123, threads=1, **hot).sampleset
+    e = anneal(bqm, seed=124, threads=1, **hot).sampleset
+    assert not np.array_equal(d.record.sample, e.record.sample)
+
+
+def test_time_limit_runs_restarts_and_returns():
+    bqm = random_bqm(50, seed=9, integer=False, vartype="SPIN", density=0.1)
+    start = time.perf_counter()
+    res = anneal(bqm, seed=1, time_limit=0.4, num_reads=4, num_sweeps=50)
+    assert time.perf_counter() - start < 10  # loose: returns, does not run away
+    assert res.info["restarts"] > 0
+    assert res.info["batches"] == res.info["restarts"] + 1
+    assert len(res.sampleset) == 4
+    check_sampleset(bqm, res.sampleset)
+    one = anneal(bqm, seed=1, num_reads=4, num_sweeps=50)
+    assert one.info["restarts"] == 0
+    assert res.sampleset.first.energy <= one.sampleset.first.energy  # batch 0 is the same
+
+
+def test_backend_contract_and_params():
+    bqm = random_bqm(10, seed=2, integer=True, vartype="BINARY")
+    answer = AnnealBackend().solve(bqm, seed=4, num_sweeps=100, beta_range=[0.1, 5])
+    assert AnnealBackend.name == "anneal" and AnnealBackend.consumes == "bqm"
+    check_sampleset(bqm, answer.sampleset)
+    assert answer.params["beta_range"] == [0.1, 5.0]
+    assert answer.params["num_reads"] == 16 and answer.params["seed"] == 4
+    for key in ("sweeps", "restarts", "flip_attempts", "attempts_per_s", "beta_range"):
+        assert key in answer.info
+    assert answer.info["flip_attempts"] == 16 * 100 * 10
+
+
+def test_unknown_option_is_input_error():
+    bqm = dimod.BQM({0: 1.0}, {}, 0.0, "SPIN")
+    with pytest.raises(InputError) as err:
+        AnnealBackend().solve(bqm, num_sweep=10)
+    assert err.value.field == "num_sweep"
+    assert "unknown option 'num_sweep' for backend 'anneal'; allowed:" in str(err.value)
+    for bad in ({"method": "qa"}, {"num_reads": 0}, {"beta_range": [2, 1]},
+                {"beta_schedule_type": "cosine"}):
+        with pytest.raises(InputError):
+            anneal(bqm, **bad)
+
+
+def test_empty_and_unbiased_models():
+    empty = dimod.BQM("SPIN")
+    empty.offset = 2.0
+    assert anneal(empty, seed=1).sampleset.first.energy == 2.0
+    free = dimod.BQM({"a": 0.0, "b": 0.0}, {}, 1.0, "BINARY")
+    check_sampleset(free, anneal(free, seed=1, num_sweeps=5).sampleset)
+
+
+def test_auto_beta_range_is_colder_than_dwave_on_dense_problems():
+    # The documented rule: hot end from the median field spread, not the worst case.
+    from dwave.samplers.sa.sampler import _default_ising_beta_range
+
+    bqm = random_bqm(60, seed=1, integer=False, vartype="SPIN", density=1.0)
+    arrays = ising_arrays(bqm)
+    ours = [b / arrays.scale for b in auto_beta_range(arrays)]
+    theirs = _default_ising_beta_range(bqm.linear, bqm.quadratic)
+    assert ours[0] > 3 * theirs[0]
+    assert ours[0] < ours[1]
