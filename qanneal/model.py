@@ -242,8 +242,34 @@ def default_penalty_weights(cqm: dimod.ConstrainedQuadraticModel,
         lhs = constraint.lhs
         worst = max((bounds.get(v, 0.0) for v in lhs.variables), default=0.0) or overall
         step = _smallest_violation(lhs)
-        weights[label] = float(margin * worst / step**2)
+        # A conflict constraint is penalised linearly (weight * lhs), not squared.
+        power = 1 if is_conflict_constraint(constraint) else 2
+        weights[label] = float(margin * worst / step**power)
     return weights
+
+
+def is_conflict_constraint(constraint: Any) -> bool:
+    """Whether ``constraint`` is a quadratic "conflict" constraint: ``lhs == 0`` (or
+    ``<= 0``) where every coefficient of ``lhs`` is non-negative and the offset is 0.
+
+    Over binary variables such an ``lhs`` is never negative and is 0 exactly when no
+    conflicting pair is switched on together, so ``weight * lhs`` is an exact penalty
+    without squaring: the textbook conflict-pair penalty of time-indexed scheduling
+    QUBOs (e.g. ``x[a, t] * x[b, t'] == 0`` for overlapping operations).
+
+    >>> x, y = dimod.Binary("x"), dimod.Binary("y")
+    >>> cqm = dimod.ConstrainedQuadraticModel()
+    >>> _ = cqm.add_constraint(x * y == 0, label="clash")
+    >>> is_conflict_constraint(cqm.constraints["clash"])
+    True
+    """
+    lhs = constraint.lhs
+    if not lhs.num_interactions or constraint.sense is dimod.sym.Sense.Ge:
+        return False
+    if lhs.offset - constraint.rhs != 0:
+        return False
+    return (all(b >= 0 for b in lhs.linear.values())
+            and all(b >= 0 for *_, b in lhs.iter_quadratic()))
 
 
 def _smallest_violation(lhs: dimod.QuadraticModel | dimod.BinaryQuadraticModel) -> float:
@@ -284,9 +310,16 @@ def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,
 def _add_penalty(bqm: dimod.BinaryQuadraticModel, label: str, constraint: Any,
                  weight: float) -> None:
     lhs = constraint.lhs
+    if lhs.num_interactions and is_conflict_constraint(constraint):
+        # sum of non-negative products == 0: add weight * lhs as it is (see
+        # is_conflict_constraint); squaring would only add needless higher-order terms.
+        bqm.add_linear_from((v, weight * b) for v, b in lhs.linear.items())
+        bqm.add_quadratic_from((u, v, weight * b) for u, v, b in lhs.iter_quadratic())
+        return
     if lhs.num_interactions:
-        raise QanError(f"constraint {label!r} is quadratic; only linear constraints can be "
-                       "turned into penalties (use a CQM backend such as hybrid-cqm)")
+        raise QanError(f"constraint {label!r} is quadratic; only linear constraints and conflict "
+                       "constraints (non-negative terms == 0) can be turned into "
+                       "penalties (use a CQM backend such as hybrid-cqm)")
     terms = [(v, b) for v, b in lhs.linear.items() if b != 0]
     constant = lhs.offset - constraint.rhs
     sense = constraint.sense

@@ -1,0 +1,530 @@
+"""Job-shop scheduling: jobs of ordered operations on machines; minimise the makespan.
+
+Every job is a sequence of operations ``(machine, duration)`` done in order; a machine
+runs one operation at a time; durations are whole time units.
+
+QUBO (time-indexed): a binary ``x[j, k, t]`` says operation ``k`` of job ``j`` starts at
+time ``t``. Start windows are pruned with heads and tails: operation ``o`` can start
+no earlier than the sum of its job predecessors' durations (head) and no later than
+``horizon - duration - tail`` (tail = the sum of its successors' durations). The
+constraints are ``one_start`` (exactly one start per operation, a linear equality)
+and two kinds of conflict constraints, ``precedence`` (an operation starting before
+its predecessor ends) and ``no_overlap`` (two operations of one machine running at
+the same time), each written as ``sum of conflicting products x*x' == 0`` and
+penalised linearly (see :func:`qanneal.model.is_conflict_constraint`).
+
+Makespan objective: a *late-finish penalty* on the last operation of every job.
+Ending at time ``T`` costs ``w(T)``: ``0`` up to a lower bound ``LB`` on the makespan,
+then ``b**(T - LB - 1)`` with ``b = jobs + 1`` ("exponential"). Since one job ending at
+``C + 1`` then costs more than all jobs ending at ``C``, the least-penalty schedule
+is a minimum-makespan one (exact). When ``b**(horizon - LB)`` would exceed 1e6 the
+"auto" setting uses ``w(T) = T - LB`` instead ("linear": a surrogate that
+minimises the jobs' total lateness past ``LB``; the reported objective is still the
+true makespan). The objective is scaled so that its largest possible value is below
+1 / 1.1, and every constraint gets penalty weight 1 by default: any one violation
+then costs more than the whole objective can gain, so feasibility always wins.
+
+The horizon (option ``horizon``) bounds all start times; by default it is the best
+makespan of a few dispatching rules (Giffler-Thompson active schedules with SPT,
+LPT, MWKR and MOPNR priorities), so variables stay few and the optimum is never cut
+off. Native MILP: the disjunctive model (start times, a makespan variable,
+precedence rows and big-M machine disjunctions with one order binary per pair).
+
+>>> from qanneal import solve
+>>> jobs = [[(0, 2), (1, 1)], [(1, 2), (0, 1)]]
+>>> problem = jobshop_problem(jobs)
+>>> result = solve(problem, "exact")
+>>> result.objective, result.feasible
+(3.0, True)
+>>> result.solution["starts"]
+[[0, 2], [0, 2]]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import dimod
+import numpy as np
+from pydantic import PositiveInt, field_validator
+
+from qanneal.errors import InputError
+from qanneal.model import DEFAULT_PENALTY_MARGIN, MilpFormulation, Problem
+from qanneal.problems.base import FileData, ProblemType, Strict, resolve_path
+
+Job = Sequence[tuple[int, int]]  # (machine, duration) per operation, in job order
+FORMATS = {".jss": "orlib", ".jsp": "orlib", ".tai": "taillard"}
+RULES = ("SPT", "LPT", "MWKR", "MOPNR")
+#: Largest ratio between late-finish weights before "auto" switches to linear weights.
+MAX_WEIGHT_RATIO = 1e6
+
+
+# ---------------------------------------------------------------------- instance facts
+def op_name(j: int, k: int) -> str:
+    """The display name of operation ``k`` of job ``j``: ``'J0.O1'``."""
+    return f"J{j}.O{k}"
+
+
+def heads_tails(jobs: Sequence[Job]) -> tuple[list[list[int]], list[list[int]]]:
+    """Per operation: total duration of its job predecessors (head) and successors (tail)."""
+    heads, tails = [], []
+    for job in jobs:
+        p = [d for _, d in job]
+        before = np.concatenate([[0], np.cumsum(p)[:-1]]).astype(int).tolist() if p else []
+        total = sum(p)
+        heads.append(before)
+        tails.append([total - b - d for b, d in zip(before, p)])
+    return heads, tails
+
+
+def lower_bound(jobs: Sequence[Job]) -> int:
+    """A simple makespan lower bound: the longest job or the busiest machine.
+
+    >>> lower_bound([[(0, 3), (1, 2)], [(1, 4), (0, 1)]])
+    6
+    """
+    load: dict[int, int] = {}
+    for job in jobs:
+        for m, d in job:
+            load[m] = load.get(m, 0) + d
+    longest = max((sum(d for _, d in job) for job in jobs), default=0)
+    return int(max(longest, max(load.values(), default=0)))
+
+
+def makespan(jobs: Sequence[Job], starts: Sequence[Sequence[int]]) -> int:
+    """The latest end time of ``starts`` (per-job lists of start times)."""
+    return int(max((s + d for job, st in zip(jobs, starts)
+                    for (_, d), s in zip(job, st)), default=0))
+
+
+# ---------------------------------------------------------------------- heuristics
+def dispatch_schedule(jobs: Sequence[Job], rule: str = "MWKR") -> list[list[int]]:
+    """An active schedule by Giffler-Thompson with a priority ``rule``.
+
+    Written here because no maintained Python library offers job-shop dispatching
+    (OR-Tools solves, it does not dispatch); it is 30 lines. Rules: SPT (shortest
+    processing time), LPT (longest), MWKR (most work remaining), MOPNR (most
+    operations remaining).
+
+    >>> dispatch_schedule([[(0, 3), (1, 2)], [(1, 4), (0, 1)]], "MWKR")
+    [[0, 4], [0, 4]]
+    """
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
+    nxt = [0] * len(jobs)
+    job_ready = [0] * len(jobs)
+    machine_ready: dict[int, int] = {}
+    remaining = [sum(d for _, d in job) for job in jobs]
+    starts: list[list[int]] = [[0] * len(job) for job in jobs]
+    left = sum(len(job) for job in jobs)
+    while left:
+        cand = []
+        for j, job in enumerate(jobs):
+            if nxt[j] < len(job):
+                m, d = job[nxt[j]]
+                est = max(job_ready[j], machine_ready.get(m, 0))
+                cand.append((est + d, est, j, m, d))
+        ect, _, _, m_star, _ = min(cand)
+        conflict = [c for c in cand if c[3] == m_star and c[1] < ect] or [min(cand)]
+
+        def priority(c: tuple[int, int, int, int, int]) -> tuple[float, int]:
+            _, _, j, _, d = c
+            value = {"SPT": d, "LPT": -d, "MWKR": -remaining[j],
+                     "MOPNR": -(len(jobs[j]) - nxt[j])}[rule]
+            return value, j
+
+        _, est, j, m, d = min(conflict, key=priority)
+        starts[j][nxt[j]] = est
+        job_ready[j] = machine_ready[m] = est + d
+        remaining[j] -= d
+        nxt[j] += 1
+        left -= 1
+    return starts
+
+
+def heuristic_schedule(jobs: Sequence[Job]) -> tuple[list[list[int]], int]:
+    """The best of the dispatching rules: ``(starts, makespan)``, a safe horizon."""
+    best = min((dispatch_schedule(jobs, rule) for rule in RULES),
+               key=lambda s: makespan(jobs, s))
+    return best, makespan(jobs, best)
+
+
+def semi_active(jobs: Sequence[Job], priority: Sequence[Sequence[float | None]]
+                ) -> list[list[int]]:
+    """A feasible semi-active schedule that follows ``priority`` (e.g. decoded starts).
+
+    Operations are placed one at a time, always the next operation of the job whose
+    next operation has the smallest priority, as early as its job and machine allow.
+    Fed a feasible schedule's starts it returns the same schedule or a left-shifted
+    one (never later); missing priorities (None) follow the job predecessor.
+
+    >>> semi_active([[(0, 2), (1, 1)], [(1, 2), (0, 1)]], [[0, 9], [0, None]])
+    [[0, 2], [0, 2]]
+    """
+    keys: list[list[float]] = []
+    for job, pr in zip(jobs, priority):
+        row, last = [], -math.inf
+        for k in range(len(job)):
+            value = pr[k] if k < len(pr) and pr[k] is not None else last
+            last = max(last, float(value))
+            row.append(last)
+        keys.append(row)
+    nxt = [0] * len(jobs)
+    job_ready = [0] * len(jobs)
+    machine_ready: dict[int, int] = {}
+    starts: list[list[int]] = [[0] * len(job) for job in jobs]
+    for _ in range(sum(len(job) for job in jobs)):
+        j = min((j for j in range(len(jobs)) if nxt[j] < len(jobs[j])),
+                key=lambda j: (keys[j][nxt[j]], j))
+        m, d = jobs[j][nxt[j]]
+        # A zero-length operation occupies no machine time, so only its job delays it.
+        s = max(job_ready[j], machine_ready.get(m, 0)) if d > 0 else job_ready[j]
+        starts[j][nxt[j]] = s
+        job_ready[j] = s + d
+        if d > 0:
+            machine_ready[m] = s + d
+        nxt[j] += 1
+    return starts
+
+
+# ---------------------------------------------------------------------- checking
+def schedule_violations(jobs: Sequence[Job], starts: Any) -> list[str]:
+    """Why ``starts`` (per-job lists of start times) is not a valid schedule."""
+    if not isinstance(starts, Sequence) or len(starts) != len(jobs):
+        return [f"'starts' must list one row of start times per job ({len(jobs)} jobs)"]
+    out: list[str] = []
+    by_machine: dict[int, list[tuple[int, int, str]]] = {}
+    for j, (job, row) in enumerate(zip(jobs, starts)):
+        if not isinstance(row, Sequence) or len(row) != len(job):
+            out.append(f"job J{j} needs {len(job)} start times")
+            continue
+        prev_end = None
+        for k, ((m, d), s) in enumerate(zip(job, row)):
+            if s is None:
+                out.append(f"operation {op_name(j, k)} is not scheduled")
+                prev_end = None
+                continue
+            if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s < 0:
+                out.append(f"operation {op_name(j, k)} starts at {s!r}; starts are "
+                           "non-negative integers")
+                prev_end = None
+                continue
+            if prev_end is not None and s < prev_end:
+                out.append(f"operation {op_name(j, k)} starts at {s}, before "
+                           f"{op_name(j, k - 1)} ends at {prev_end}")
+            prev_end = s + d
+            if d > 0:
+                by_machine.setdefault(m, []).append((int(s), int(s) + d, op_name(j, k)))
+    for m, intervals in sorted(by_machine.items()):
+        intervals.sort()
+        for (_, e1, a), (s2, _, b) in zip(intervals, intervals[1:]):
+            if s2 < e1:
+                out.append(f"machine M{m}: {b} starts at {s2} while {a} runs until {e1}")
+    return out
+
+
+def schedule_rows(jobs: Sequence[Job], starts: Sequence[Sequence[int | None]]
+                  ) -> list[dict[str, Any]]:
+    """The schedule as table rows (job, op, machine, start, end), sorted by start."""
+    rows = [{"job": f"J{j}", "op": op_name(j, k), "machine": f"M{m}", "start": s,
+             "end": None if s is None else s + d}
+            for j, (job, row) in enumerate(zip(jobs, starts))
+            for k, ((m, d), s) in enumerate(zip(job, row))]
+    return sorted(rows, key=lambda r: (r["start"] is None, r["start"] or 0, r["op"]))
+
+
+def make_solution(jobs: Sequence[Job], starts: Sequence[Sequence[int | None]]
+                  ) -> dict[str, Any]:
+    """The solution dict: ``starts`` (checked) plus derived ``makespan`` and ``schedule``."""
+    starts = [[None if s is None else int(s) for s in row] for row in starts]
+    complete = all(s is not None for row in starts for s in row)
+    return {"starts": starts,
+            "makespan": makespan(jobs, starts) if complete else None,
+            "schedule": schedule_rows(jobs, starts)}
+
+
+# ---------------------------------------------------------------------- the QUBO
+def late_finish_weights(ends: np.ndarray, lb: int, ub: int, count: int,
+                        kind: str = "auto") -> tuple[np.ndarray, str]:
+    """Late-finish weights for end times ``ends`` (see the module docstring), unscaled.
+
+    ``count`` is how many operations carry the penalty (one per job); returns the
+    weights and the kind actually used (``exponential`` or ``linear``).
+
+    >>> late_finish_weights(np.array([4, 5, 6, 7]), 5, 7, 2)[0].tolist()
+    [0.0, 0.0, 1.0, 3.0]
+    """
+    late = np.maximum(np.asarray(ends) - lb, 0)
+    base = count + 1.0
+    if kind == "auto":
+        kind = ("exponential" if (ub - lb - 1) * math.log(base) <= math.log(MAX_WEIGHT_RATIO)
+                else "linear")
+    if kind == "exponential":
+        return np.where(late > 0, base ** (late - 1.0), 0.0), kind
+    if kind == "linear":
+        return late.astype(float), kind
+    raise ValueError(f"unknown late-finish kind {kind!r}; use auto, exponential or linear")
+
+
+def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
+                    late_finish: str = "auto", name: str | None = None,
+                    known_optimum: float | None = None) -> Problem:
+    """The job-shop problem; ``jobs[j]`` lists ``(machine, duration)`` in job order."""
+    jobs = _check_jobs(jobs)
+    lb = lower_bound(jobs)
+    heuristic, ub = heuristic_schedule(jobs)
+    if horizon is None:
+        horizon = ub
+    elif horizon < lb:
+        raise InputError(f"horizon {horizon} is below the makespan lower bound {lb} (the "
+                         "longest job or busiest machine); no schedule fits", field="horizon")
+    heads, tails = heads_tails(jobs)
+    ops = [(j, k) for j, job in enumerate(jobs) for k in range(len(job))]
+    est = np.array([heads[j][k] for j, k in ops], dtype=np.int64)
+    dur = np.array([jobs[j][k][1] for j, k in ops], dtype=np.int64)
+    lst = np.array([horizon - jobs[j][k][1] - tails[j][k] for j, k in ops], dtype=np.int64)
+    size = lst - est + 1
+    if (size <= 0).any():  # only when horizon < longest job, which lb already excludes
+        raise InputError(f"horizon {horizon} is shorter than a job", field="horizon")
+    base = np.concatenate([[0], np.cumsum(size)[:-1]])
+    labels: list[Hashable] = [(j, k, int(t)) for (j, k), e, n in zip(ops, est, size)
+                              for t in range(e, e + n)]
+    op_index = {op: i for i, op in enumerate(ops)}
+
+    # Objective: late-finish weights on every job's last operation, scaled below 1/1.1.
+    linear = np.zeros(len(labels))
+    last = [op_index[(j, len(job) - 1)] for j, job in enumerate(jobs) if job]
+    ends = np.concatenate([np.arange(est[o], lst[o] + 1) + dur[o] for o in last])
+    raw, kind = late_finish_weights(ends, lb, horizon, len(last), late_finish)
+    top = raw.max() if raw.size else 0.0
+    if top > 0:
+        raw = raw / (top * len(last) * DEFAULT_PENALTY_MARGIN)
+    where = np.concatenate([base[o] + np.arange(size[o]) for o in last])
+    linear[where] = raw
+    objective = dimod.BinaryQuadraticModel.from_numpy_vectors(
+        linear, ([], [], []), 0.0, "BINARY", variable_order=labels)
+    cqm = dimod.ConstrainedQuadraticModel()
+    cqm.set_objective(objective)
+    for i, (j, k) in enumerate(ops):
+        cqm.add_constraint_from_iterable(
+            [(labels[base[i] + t], 1) for t in range(size[i])], "==", 1,
+            label=f"one_start[{j},{k}]")
+
+    def add_conflicts(a: int, b: int, clash: np.ndarray, label: str) -> None:
+        ia, ib = np.nonzero(clash)
+        if not len(ia):
+            return
+        variables = labels[base[a]:base[a] + size[a]] + labels[base[b]:base[b] + size[b]]
+        qm = dimod.BinaryQuadraticModel.from_numpy_vectors(
+            np.zeros(len(variables)), (ia, ib + size[a], np.ones(len(ia))), 0.0, "BINARY",
+            variable_order=variables)
+        cqm.add_constraint_from_model(qm, "==", 0, label=label, copy=False)
+
+    # Precedence: op b = (j, k+1) must not start before op a = (j, k) ends.
+    for j, job in enumerate(jobs):
+        for k in range(len(job) - 1):
+            a, b = op_index[(j, k)], op_index[(j, k + 1)]
+            ta = np.arange(est[a], lst[a] + 1)[:, None]
+            tb = np.arange(est[b], lst[b] + 1)[None, :]
+            add_conflicts(a, b, tb < ta + dur[a], f"precedence[{j},{k}]")
+    # No overlap: two operations of different jobs on one machine, both of positive length.
+    by_machine: dict[int, list[int]] = {}
+    for i, (j, k) in enumerate(ops):
+        if dur[i] > 0:
+            by_machine.setdefault(jobs[j][k][0], []).append(i)
+    for _, members in sorted(by_machine.items()):
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                a, b = members[x], members[y]
+                if ops[a][0] == ops[b][0]:
+                    continue  # same job: ordered by the precedence chain already
+                ta = np.arange(est[a], lst[a] + 1)[:, None]
+                tb = np.arange(est[b], lst[b] + 1)[None, :]
+                clash = (ta < tb + dur[b]) & (tb < ta + dur[a])
+                (ja, ka), (jb, kb) = ops[a], ops[b]
+                add_conflicts(a, b, clash, f"no_overlap[{ja},{ka},{jb},{kb}]")
+
+    def decode(sample: Mapping[Hashable, int]) -> dict[str, Any]:
+        bits = np.fromiter((sample[v] for v in labels), dtype=np.int8, count=len(labels))
+        starts: list[list[int | None]] = [[None] * len(job) for job in jobs]
+        for i, (j, k) in enumerate(ops):
+            on = np.flatnonzero(bits[base[i]:base[i] + size[i]])
+            # Zero or several starts: take the earliest (None if none); verify and
+            # repair work from there.
+            starts[j][k] = int(est[i] + on[0]) if len(on) else None
+        return make_solution(jobs, starts)
+
+    def verify(solution: Mapping[str, Any]) -> list[str]:
+        if not isinstance(solution, Mapping) or "starts" not in solution:
+            return ["solution must have 'starts': one list of start times per job"]
+        return schedule_violations(jobs, solution["starts"])
+
+    def objective(solution: Mapping[str, Any]) -> float:
+        return float(makespan(jobs, solution["starts"]))
+
+    def repair(solution: Mapping[str, Any]) -> dict[str, Any]:
+        return make_solution(jobs, semi_active(jobs, solution["starts"]))
+
+    def describe(solution: Mapping[str, Any]) -> str:
+        return describe_schedule(solution, horizon)
+
+    problem = Problem(kind="jobshop", cqm=cqm, decode=decode, verify=verify,
+                      objective=objective, sense="min", name=name,
+                      known_optimum=known_optimum,
+                      milp=lambda: jobshop_milp(jobs, ub), repair=repair,
+                      describe=describe, data=jobs,
+                      # Objective < 1/1.1 in total, so weight 1 makes feasibility win
+                      # globally (a stronger bound than the generic one-flip default).
+                      penalties={"*": 1.0},
+                      options={"horizon": int(horizon), "lower_bound": lb,
+                               "heuristic_makespan": ub, "late_finish": kind})
+    problem.options["heuristic_starts"] = heuristic
+    return problem
+
+
+def describe_schedule(solution: Mapping[str, Any], horizon: int | None = None) -> str:
+    """A text table of the schedule, one line per operation, by start time."""
+    lines = [f"{'operation':<10} {'machine':<8} {'start':>6} {'end':>6}"]
+    for row in solution.get("schedule", []):
+        start = "-" if row["start"] is None else row["start"]
+        end = "-" if row["end"] is None else row["end"]
+        lines.append(f"{row['op']:<10} {row['machine']:<8} {start:>6} {end:>6}")
+    span = solution.get("makespan")
+    lines.append(f"makespan: {'-' if span is None else span}"
+                 + (f" (horizon {horizon})" if horizon is not None else ""))
+    return "\n".join(lines)
+
+
+def jobshop_milp(jobs: Sequence[Job], horizon: int | None = None) -> MilpFormulation:
+    """Disjunctive MILP: starts ``s``, makespan ``C``, one order binary per machine pair.
+
+    Bounds help CBC: ``head <= s <= horizon - duration - tail``,
+    ``lower_bound <= C <= horizon`` (horizon: the dispatching-rule makespan by
+    default), and each big-M is the tightest the start windows allow.
+    """
+    import pulp
+
+    jobs = _check_jobs(jobs)
+    if horizon is None:
+        horizon = heuristic_schedule(jobs)[1]
+    heads, tails = heads_tails(jobs)
+    lp = pulp.LpProblem("jobshop", pulp.LpMinimize)
+    s = [[pulp.LpVariable(f"s_{j}_{k}", lowBound=heads[j][k],
+                          upBound=horizon - d - tails[j][k], cat="Continuous")
+          for k, (_, d) in enumerate(job)] for j, job in enumerate(jobs)]
+    cmax = pulp.LpVariable("Cmax", lowBound=lower_bound(jobs), upBound=horizon)
+    lp += cmax
+    for j, job in enumerate(jobs):
+        for k in range(len(job) - 1):
+            lp += s[j][k + 1] >= s[j][k] + job[k][1], f"prec_{j}_{k}"
+        if job:
+            lp += cmax >= s[j][-1] + job[-1][1], f"end_{j}"
+    by_machine: dict[int, list[tuple[int, int]]] = {}
+    for j, job in enumerate(jobs):
+        for k, (m, d) in enumerate(job):
+            if d > 0:
+                by_machine.setdefault(m, []).append((j, k))
+    for _, members in sorted(by_machine.items()):
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                (ja, ka), (jb, kb) = members[x], members[y]
+                if ja == jb:
+                    continue
+                pa, pb = jobs[ja][ka][1], jobs[jb][kb][1]
+                # y = 1: a before b. Big-M = largest violation the windows allow.
+                m_ab = (horizon - pa - tails[ja][ka]) + pa - heads[jb][kb]
+                m_ba = (horizon - pb - tails[jb][kb]) + pb - heads[ja][ka]
+                order = pulp.LpVariable(f"y_{ja}_{ka}_{jb}_{kb}", cat="Binary")
+                lp += s[ja][ka] + pa <= s[jb][kb] + m_ab * (1 - order), \
+                    f"ab_{ja}_{ka}_{jb}_{kb}"
+                lp += s[jb][kb] + pb <= s[ja][ka] + m_ba * order, f"ba_{ja}_{ka}_{jb}_{kb}"
+
+    def extract() -> dict[str, Any]:
+        starts = [[int(round(v.value() or 0.0)) for v in row] for row in s]
+        return make_solution(jobs, starts)
+
+    return MilpFormulation(lp=lp, extract=extract)
+
+
+def _check_jobs(jobs: Sequence[Job]) -> list[list[tuple[int, int]]]:
+    out = []
+    for j, job in enumerate(jobs):
+        row = []
+        for k, op in enumerate(job):
+            m, d = op
+            if int(m) != m or m < 0 or int(d) != d or d < 0:
+                raise InputError(f"operation {k} of job {j} is {list(op)}; expected "
+                                 "[machine >= 0, duration >= 0], whole numbers",
+                                 field=f"data.jobs[{j}][{k}]")
+            row.append((int(m), int(d)))
+        out.append(row)
+    if not any(out):
+        raise InputError("no operations; give at least one job with one operation",
+                         field="data.jobs")
+    if not any(d for job in out for _, d in job):
+        raise InputError("every duration is 0; nothing to schedule", field="data.jobs")
+    return out
+
+
+# ---------------------------------------------------------------------- registration
+class JobShopData(FileData):
+    """``data:`` for job shop: ``jobs`` (per job a list of ``[machine, duration]``) or a
+    file in OR-Library/JSPLIB or Taillard format (detected, or set ``format``)."""
+
+    jobs: list[list[tuple[int, int]]] | None = None
+
+    @field_validator("jobs")
+    @classmethod
+    def _jobs_ok(cls, jobs: list[list[tuple[int, int]]] | None
+                 ) -> list[list[tuple[int, int]]] | None:
+        if jobs is None:
+            return None
+        if not jobs or not any(jobs):
+            raise ValueError("no operations; give at least one job of [machine, duration]")
+        for j, job in enumerate(jobs):
+            for k, (m, d) in enumerate(job):
+                if m < 0 or d < 0:
+                    raise ValueError(f"job {j} operation {k} is [{m}, {d}]; machines are "
+                                     "0-based and durations >= 0")
+        return jobs
+
+
+class JobShopOptions(Strict):
+    """Build options for job shop."""
+
+    horizon: PositiveInt | None = None
+    late_finish: Literal["auto", "exponential", "linear"] = "auto"
+
+
+def _build(data: JobShopData, options: JobShopOptions, base_dir: Path) -> Problem:
+    name = None
+    if data.file is not None:
+        if data.jobs is not None:
+            raise InputError("give either jobs or file, not both", field="data")
+        path = resolve_path(data.file, base_dir)
+        from qanneal.formats.jobshop import read_jobshop
+
+        fmt = data.format or FORMATS.get(path.suffix.lower())
+        jobs = read_jobshop(path, fmt)["jobs"]
+        name = path.stem
+    elif data.jobs is None:
+        raise InputError("give jobs (per job a list of [machine, duration]) or file",
+                         field="data")
+    else:
+        jobs = [[tuple(op) for op in job] for job in data.jobs]
+    return jobshop_problem(jobs, horizon=options.horizon, late_finish=options.late_finish,
+                           name=name)
+
+
+JOBSHOP = ProblemType(
+    name="jobshop",
+    description="job-shop scheduling, minimise makespan (inline jobs, OR-Library or "
+                "Taillard file)",
+    data_model=JobShopData,
+    options_model=JobShopOptions,
+    build=_build,
+    extensions=tuple(FORMATS),
+)
