@@ -89,6 +89,6 @@ def test_verify_catches_bad_partitions():
 
 def test_time_limit_makes_sa_anytime():
     problem = maxcut_problem(random_weighted_graph(40, 0.2, 6))
-    result = qanneal.solve(problem, "sa", seed=1, time_limit=0.3, num_reads=2, num_sweeps=100)
+    result = qanneal.solve(problem, "sa", seed=1, time_limit=1.0, num_reads=1, num_sweeps=10)
     assert result.info["batches"] > 1
     assert result.feasible
