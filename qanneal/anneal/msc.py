@@ -30,8 +30,8 @@ from numba import njit, prange
 
 from qanneal.anneal.kernels import draw53, draw64, seed_state
 
-#: Largest degree the 6-bit counter handles; :func:`msc_supported` checks it.
-MAX_DEGREE = 63
+#: Largest degree the 7-bit counter handles; :func:`msc_supported` checks it.
+MAX_DEGREE = 127
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 _ZERO = np.uint64(0)
 _INV53 = 1.0 / 9007199254740992.0
@@ -48,12 +48,14 @@ def edge_masks(data: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def _at_least(c0, c1, c2, c3, c4, c5, thr):
-    """Bit mask of the replicas whose 6-bit sliced count is >= the constant ``thr``."""
+def _at_least(c0, c1, c2, c3, c4, c5, c6, thr):
+    """Bit mask of the replicas whose 7-bit sliced count is >= the constant ``thr``."""
     ge = _ZERO
     eq = _ALL
-    for b in range(5, -1, -1):
-        if b == 5:
+    for b in range(6, -1, -1):
+        if b == 6:
+            cb = c6
+        elif b == 5:
             cb = c5
         elif b == 4:
             cb = c4
@@ -100,9 +102,10 @@ def msc_sweep(x, indptr, indices, masks, beta, rng):
         c3 = _ZERO
         c4 = _ZERO
         c5 = _ZERO
+        c6 = _ZERO
         p = start
         # Four edges at a time through two levels of carry-save (full) adders: ~6 word
-        # operations per edge instead of ~11 for a plain ripple through six bits.
+        # operations per edge instead of ~11 for a plain ripple through seven bits.
         while p + 4 <= stop:
             e1 = xi ^ x[indices[p]] ^ masks[p]
             e2 = xi ^ x[indices[p + 1]] ^ masks[p + 1]
@@ -123,7 +126,9 @@ def msc_sweep(x, indptr, indices, masks, beta, rng):
             c3 ^= t
             t = c4 & t2
             c4 ^= t2
-            c5 ^= t  # d <= 63: bit 5 never carries out
+            t2 = c5 & t
+            c5 ^= t
+            c6 ^= t2  # d <= 127: bit 6 never carries out
             p += 4
         while p < stop:  # the last 0-3 edges: plain ripple
             e = xi ^ x[indices[p]] ^ masks[p]
@@ -142,10 +147,13 @@ def msc_sweep(x, indptr, indices, masks, beta, rng):
                 e = t
                 t = c4 & e
                 c4 ^= e
-                c5 ^= t
+                e = t
+                t = c5 & e
+                c5 ^= e
+                c6 ^= t
             p += 1
-        x[i] = xi ^ ((_at_least(c0, c1, c2, c3, c4, c5, ta) & deal)
-                     | (_at_least(c0, c1, c2, c3, c4, c5, tb) & ~deal))
+        x[i] = xi ^ ((_at_least(c0, c1, c2, c3, c4, c5, c6, ta) & deal)
+                     | (_at_least(c0, c1, c2, c3, c4, c5, c6, tb) & ~deal))
     return rng
 
 
