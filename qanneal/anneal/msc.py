@@ -75,27 +75,37 @@ def _at_least(c0, c1, c2, c3, c4, c5, c6, thr):
     return ge | eq
 
 
+@njit(cache=True, inline="always")
+def _threshold(d, r, inv2b):
+    """Smallest unsatisfied count accepted for uniform ``(r + 1/2) / 2**53`` (>= 0)."""
+    t = np.floor((d + np.log((r + 0.5) * _INV53) * inv2b) * 0.5) + 1.0
+    return np.int64(max(t, 0.0))
+
+
 @njit(cache=True)
 def msc_sweep(x, indptr, indices, masks, beta, rng):
     """One in-order sweep over all variables for the 64 replicas in ``x`` (uint64 per spin)."""
     inv2b = 0.5 / beta
+    p_odd = np.int64(np.exp(-2.0 * beta) * 9007199254740992.0)  # uphill step 2c (d odd)
+    p_even = np.int64(np.exp(-4.0 * beta) * 9007199254740992.0)  # 4c (d even)
     for i in range(x.shape[0]):
         start = indptr[i]
         stop = indptr[i + 1]
         d = stop - start
         # Two uniforms per attempt, dealt to the replicas by a random mask: replicas
         # that happen to be identical then split again instead of staying clones.
-        rng, r = draw53(rng)
-        thr_a = np.floor((d + np.log((r + 0.5) * _INV53) * inv2b) * 0.5) + 1.0
-        rng, r = draw53(rng)
-        thr_b = np.floor((d + np.log((r + 0.5) * _INV53) * inv2b) * 0.5) + 1.0
-        rng, deal = draw64(rng)
+        rng, ra = draw53(rng)
+        rng, rb = draw53(rng)
+        half = (d + 1) >> 1  # U >= ceil(d/2): the flip does not raise the energy
+        p_min = p_odd if d & 1 else p_even
+        # Below the smallest uphill step's acceptance the threshold is just ceil(d/2):
+        # at low temperature that is nearly every attempt, and it needs no log.
+        ta = half if ra >= p_min else _threshold(d, ra, inv2b)
+        tb = half if rb >= p_min else _threshold(d, rb, inv2b)
         xi = x[i]
-        if thr_a <= 0.0 and thr_b <= 0.0:  # even the worst flip is accepted everywhere
+        if ta == 0 and tb == 0:  # even the worst flip is accepted everywhere
             x[i] = ~xi
             continue
-        ta = np.int64(max(thr_a, 0.0))
-        tb = np.int64(max(thr_b, 0.0))
         c0 = _ZERO
         c1 = _ZERO
         c2 = _ZERO
@@ -152,8 +162,12 @@ def msc_sweep(x, indptr, indices, masks, beta, rng):
                 c5 ^= e
                 c6 ^= t
             p += 1
-        x[i] = xi ^ ((_at_least(c0, c1, c2, c3, c4, c5, c6, ta) & deal)
-                     | (_at_least(c0, c1, c2, c3, c4, c5, c6, tb) & ~deal))
+        if ta == tb:
+            x[i] = xi ^ _at_least(c0, c1, c2, c3, c4, c5, c6, ta)
+        else:
+            rng, deal = draw64(rng)
+            x[i] = xi ^ ((_at_least(c0, c1, c2, c3, c4, c5, c6, ta) & deal)
+                         | (_at_least(c0, c1, c2, c3, c4, c5, c6, tb) & ~deal))
     return rng
 
 
