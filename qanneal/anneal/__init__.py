@@ -15,7 +15,7 @@ The ``anneal`` backend (:mod:`qanneal.backends.anneal`) is a thin wrapper over
 
 >>> import dimod
 >>> triangle = dimod.BQM({}, {(0, 1): 1.0, (1, 2): 1.0, (0, 2): 1.0}, 0.0, "SPIN")
->>> anneal(triangle, seed=0, num_sweeps=50).sampleset.first.energy
+>>> float(anneal(triangle, seed=0, num_sweeps=50).sampleset.first.energy)
 -1.0
 """
 

@@ -195,10 +195,12 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
 
     >>> bqm = dimod.BQM({"a": 1.0, "b": -1.0}, {("a", "b"): -0.5}, 0.0, "SPIN")
     >>> res = anneal(bqm, seed=1, num_reads=2, num_sweeps=20)
-    >>> res.sampleset.first.sample, res.sampleset.first.energy
-    ({'a': -1, 'b': 1}, -1.5)
+    >>> {v: int(s) for v, s in res.sampleset.first.sample.items()}
+    {'a': -1, 'b': 1}
+    >>> float(res.sampleset.first.energy)
+    -1.5
     >>> res.params["num_reads"], res.info["kernel"]
-    (2, 'sa-dense')
+    (2, 'sa-dense-table')
     """
     params = _validate(options)
     if time_limit is not None and not time_limit > 0:

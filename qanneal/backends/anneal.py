@@ -27,7 +27,7 @@ class AnnealBackend(Backend):
 
     >>> bqm = dimod.BQM({0: -1.0}, {(0, 1): 2.0}, 0.0, "BINARY")
     >>> answer = AnnealBackend().solve(bqm, seed=3, num_sweeps=10)
-    >>> answer.sampleset.first.energy, answer.params["method"]
+    >>> float(answer.sampleset.first.energy), answer.params["method"]
     (-1.0, 'sa')
     """
 
