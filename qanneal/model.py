@@ -20,7 +20,10 @@ import numpy as np
 from qanneal.errors import InputError, QanError
 
 Sense = Literal["min", "max"]
-PenaltySpec = float | Mapping[str, float | str] | None
+PenaltySpec = float | str | Mapping[str, float | str] | None
+#: Named weights a penalty spec may give: the static bound, the closed-loop
+#: calibration (:mod:`qanneal.penalties`, starts from the bound) and dimod's multiplier.
+PENALTY_MODES = ("default", "auto", "dimod")
 
 #: Safety margin over the one-flip bound, so a feasible state is strictly better than
 #: the infeasible state one flip away (a tie would let the annealer wander out).
@@ -49,6 +52,8 @@ class Evaluation:
     violations: list[str]
     energy: float | None = None
     occurrences: int = 1
+    #: True when the problem's ``repair`` turned an infeasible sample into this answer.
+    repaired: bool = False
 
     @property
     def feasible(self) -> bool:
@@ -106,19 +111,29 @@ class Problem:
 
         ``overrides`` (or, failing that, the problem's own ``penalties``) is a number
         for every constraint, or a mapping from a constraint label, a constraint group
-        (the label before ``[``) or ``"*"`` to a number or ``"default"``.
+        (the label before ``[``) or ``"*"`` to a number or ``"default"``. ``"auto"``
+        (everywhere, or per constraint/group) gives the default here, the starting point
+        that :func:`qanneal.penalties.calibrate` tunes; ``"dimod"`` gives
+        :func:`dimod_multiplier`.
         """
         spec = self.penalties if overrides is None else overrides
         defaults = default_penalty_weights(self.cqm)
         if spec is None:
             return defaults
+        if isinstance(spec, str):
+            if spec not in PENALTY_MODES:
+                raise InputError(f"expected a positive number, a mapping, or one of "
+                                 f"{', '.join(PENALTY_MODES)}; got {spec!r}", field="penalties")
+            spec = {"*": spec}
         if isinstance(spec, (int, float)):
             return {label: _positive_weight(spec, "penalties") for label in defaults}
         weights = {}
         for label, default in defaults.items():
             value = _lookup_override(spec, label)
-            if value is None or value == "default":
+            if value is None or value in ("default", "auto"):
                 weights[label] = default
+            elif value == "dimod":
+                weights[label] = dimod_multiplier(self.cqm)
             else:
                 weights[label] = _positive_weight(value, f"penalties.{label}")
         unknown = [k for k in spec if k != "*" and not _matches_any(k, defaults)]
@@ -270,6 +285,25 @@ def is_conflict_constraint(constraint: Any) -> bool:
         return False
     return (all(b >= 0 for b in lhs.linear.values())
             and all(b >= 0 for *_, b in lhs.iter_quadratic()))
+
+
+def dimod_multiplier(cqm: dimod.ConstrainedQuadraticModel) -> float:
+    """The Lagrange multiplier ``dimod.cqm_to_bqm`` uses by default: 10x the largest
+    absolute bias of the objective (1 when it has none), one value for all constraints.
+
+    Computed here because dimod does not expose it; tests check it against dimod.
+
+    >>> x, y = dimod.Binary("x"), dimod.Binary("y")
+    >>> cqm = dimod.ConstrainedQuadraticModel()
+    >>> cqm.set_objective(-2 * x - 5 * y + 3 * x * y)
+    >>> dimod_multiplier(cqm)
+    50.0
+    """
+    obj = cqm.objective
+    biases = [abs(float(b)) for b in obj.linear.values()]
+    biases += [abs(float(b)) for *_, b in obj.iter_quadratic()]
+    largest = max(biases, default=0.0)
+    return 10.0 * largest if largest else 1.0
 
 
 def _smallest_violation(lhs: dimod.QuadraticModel | dimod.BinaryQuadraticModel) -> float:

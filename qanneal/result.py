@@ -39,7 +39,8 @@ class Result:
     ``violations`` come from the problem's independent checker; ``energy`` is the
     model's energy (BQM with penalties for annealers, None where no model energy
     applies). ``info`` holds what the backend itself reported (solver status, bound,
-    QPU access time ...).
+    QPU access time ...). ``num_feasible`` counts samples feasible as sampled;
+    ``num_repaired`` those made feasible by the problem's repair (then verified).
     """
 
     problem: str
@@ -63,6 +64,9 @@ class Result:
     info: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=versions)
     source: str | None = None
+    #: How to reproduce this run (:mod:`qanneal.manifest`): inputs' hashes, versions,
+    #: platform, backend, options, seed, penalties used, timings.
+    manifest: dict[str, Any] | None = None
 
     @property
     def gap(self) -> float | None:

@@ -17,6 +17,7 @@ import dimod
 
 from qanneal.backends.base import Backend, RawAnswer
 from qanneal.errors import BackendError, QanError, TooLargeError
+from qanneal.manifest import run_manifest
 from qanneal.model import Evaluation, PenaltySpec, Problem
 from qanneal.registry import DEFAULT_BACKEND, get_backend
 from qanneal.result import Result
@@ -69,7 +70,13 @@ def polish(bqm: dimod.BinaryQuadraticModel, sampleset: dimod.SampleSet) -> dimod
 
 def evaluate_answer(problem: Problem, raw: RawAnswer,
                     repair: bool = False) -> tuple[list[Evaluation], int]:
-    """Decode and verify every distinct answer; returns evaluations and repaired count."""
+    """Decode and verify every distinct answer; returns evaluations and repaired count.
+
+    With ``repair``, each infeasible answer goes through the problem's ``repair`` and
+    the repaired answer is verified again by the problem's checker; it replaces the
+    original only if that check passes, and is marked ``repaired`` (a repair that
+    raises leaves the answer as sampled). The count is in sample occurrences.
+    """
     evaluations: list[Evaluation] = []
     if raw.sampleset is not None:
         ss = raw.sampleset.aggregate()
@@ -88,9 +95,13 @@ def evaluate_answer(problem: Problem, raw: RawAnswer,
         for i, ev in enumerate(evaluations):
             if ev.feasible:
                 continue
-            fixed = problem.check(problem.repair(ev.solution))
+            try:
+                fixed = problem.check(problem.repair(ev.solution))
+            except Exception:  # a failed repair must not lose the sampled answer
+                continue
             if fixed.feasible:
                 fixed.energy, fixed.occurrences = None, ev.occurrences
+                fixed.repaired = True
                 evaluations[i] = fixed
                 repaired += ev.occurrences
     return evaluations, repaired
@@ -135,7 +146,17 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     if seed is None:  # always record a seed, so every run can be replayed
         seed = secrets.randbits(32)
     instance = get_backend(backend) if isinstance(backend, str) else backend
-    model, weights = prepare_model(problem, instance, penalties)
+    calibration = None
+    if instance.consumes == "bqm":
+        from qanneal.penalties import calibrate, wants_calibration  # imports this module
+
+        if wants_calibration(problem, penalties):  # penalties: auto -> closed-loop weights
+            calibration = calibrate(problem, instance, penalties=penalties, seed=seed,
+                                    time_limit=time_limit, polish_samples=polish_samples,
+                                    **options)
+    calibrated = time.perf_counter()
+    model, weights = prepare_model(
+        problem, instance, penalties if calibration is None else calibration.weights)
     prepared = time.perf_counter()
     raw = run_backend(instance, model, seed=seed, time_limit=time_limit, **options)
     if polish_samples and raw.sampleset is not None and isinstance(model, dimod.BQM):
@@ -146,17 +167,27 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     best = pick_best(problem, evaluations)
     decoded = time.perf_counter()
     timing = {
-        "build_s": problem.build_s + (prepared - start),
+        "build_s": problem.build_s + (prepared - calibrated) + (
+            calibrated - start if calibration is None else 0.0),
         "solve_s": solved - prepared,
         "decode_s": decoded - solved,
     }
+    if calibration is not None:
+        timing["calibrate_s"] = calibrated - start
     timing["total_s"] = sum(timing.values())
     num_samples = sum(ev.occurrences for ev in evaluations)
-    num_feasible = sum(ev.occurrences for ev in evaluations if ev.feasible)
+    # Feasible as sampled; repaired answers are counted apart, so comparisons stay honest.
+    num_feasible = sum(ev.occurrences for ev in evaluations if ev.feasible and not ev.repaired)
     params = dict(raw.params)
     params.setdefault("seed", seed)
     if time_limit is not None:
         params.setdefault("time_limit", time_limit)
+    info = {k: v for k, v in raw.info.items() if k != "status"}
+    if calibration is not None:
+        info["penalty_trace"] = calibration.trace
+        info["penalty_calibration"] = calibration.summary()
+    if best is not None and best.repaired:
+        info["best_repaired"] = True
     return Result(
         problem=problem.kind,
         name=problem.name,
@@ -176,6 +207,10 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         num_feasible=num_feasible,
         num_repaired=repaired,
         penalties=weights,
-        info={k: v for k, v in raw.info.items() if k != "status"},
+        info=info,
         source=problem.source,
+        manifest=run_manifest(problem, instance.name, options=options, seed=seed,
+                              time_limit=time_limit, penalties=penalties, weights=weights,
+                              polish=polish_samples, repair=repair, params=params,
+                              timing=timing),
     )

@@ -39,7 +39,7 @@ from qanneal.validation import validate
 YAML_SUFFIXES = (".yaml", ".yml")
 MAX_PROBLEM_FILE_BYTES = 50 * 2**20
 
-PenaltyValue = PositiveFloat | Literal["default", "auto"]
+PenaltyValue = PositiveFloat | Literal["default", "auto", "dimod"]
 
 
 class ProblemFile(Strict):
@@ -56,8 +56,9 @@ class ProblemFile(Strict):
     seed: int | None = Field(None, ge=0, lt=2**63, description="seed for reproducible runs")
     time_limit: PositiveFloat | None = Field(None, description="wall-clock budget per run (s)")
     known_optimum: float | None = Field(None, description="best-known objective, for gaps")
-    penalties: PositiveFloat | dict[str, PenaltyValue] | None = Field(
-        None, description="penalty weight for every constraint, or per constraint/group")
+    penalties: PenaltyValue | dict[str, PenaltyValue] | None = Field(
+        None, description="penalty weight for every constraint, or per constraint/group; "
+                          "'auto' calibrates, 'dimod' uses dimod's default multiplier")
 
 
 @dataclass
@@ -146,6 +147,8 @@ def load(path: str | Path, options: dict[str, Any] | None = None) -> Spec:
                                      base_dir=path.parent,
                                      source=str(path), line_of=line_of)
     problem.name = parsed.name or problem.name or path.stem
+    # The build options in effect (file, then overrides), so a run manifest can replay it.
+    problem.options = {**problem.options, **parsed.options, **(options or {})}
     if parsed.known_optimum is not None:
         problem.known_optimum = parsed.known_optimum
     if parsed.penalties is not None:
@@ -212,7 +215,9 @@ def load_problem(path: str | Path, problem_type: str | None = None, *,
                              file=path)
         problem_type = candidates[0]
     ptype = load_problem_type(problem_type)
-    return Spec(problem=ptype.from_file(path, options, format=format), path=path)
+    problem = ptype.from_file(path, options, format=format)
+    problem.options = {**problem.options, **(options or {})}
+    return Spec(problem=problem, path=path)
 
 
 def schema() -> dict[str, Any]:

@@ -18,7 +18,7 @@ from qanneal.spec import load_problem
 
 @cli.command("solve", context_settings={"ignore_unknown_options": True,
                                          "allow_extra_args": True})
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
 @click.option("--problem", "problem_type", metavar="TYPE",
               help="Problem type of a data file (e.g. maxcut for a .rud file).")
 @click.option("--format", "fmt", metavar="FORMAT", help="Data file format, if not from the extension.")
@@ -34,19 +34,36 @@ from qanneal.spec import load_problem
               help="Backend option (repeatable), e.g. -o num_reads=200.")
 @click.option("--penalty", type=click.FloatRange(min=0, min_open=True),
               help="One penalty weight for every constraint (default: derived per constraint).")
+@click.option("--penalty-mode", type=click.Choice(["default", "auto", "dimod"]),
+              help="Penalty weights: the static bound (default), calibrated in a closed "
+                   "loop (auto), or dimod's default multiplier (dimod).")
+@click.option("--replay", "replay_json", metavar="RESULT_JSON",
+              type=click.Path(dir_okay=False),
+              help="Rerun the run recorded in a --json result and say if it reproduced.")
 @click.option("--polish/--no-polish", default=False,
               help="Steepest-descent polish of annealer samples.")
 @click.option("--repair/--no-repair", default=False,
               help="Repair infeasible answers (problem-aware), reported separately.")
 @click.pass_context
-def solve_command(ctx: click.Context, file: str, problem_type: str | None, fmt: str | None, backend: str | None,
+def solve_command(ctx: click.Context, file: str | None, problem_type: str | None, fmt: str | None, backend: str | None,
                   seed: int | None, time_limit: float | None, json_out: str | None,
                   sets: tuple[str, ...], backend_opts: tuple[str, ...], penalty: float | None,
+                  penalty_mode: str | None, replay_json: str | None,
                   polish: bool, repair: bool) -> None:
     """Solve FILE (a problem file, or a data file with --problem) and print the answer.
 
     Problem build options can also be given as flags: `--k 5` is `--set k=5`.
+    `--replay RESULT_JSON` reruns a recorded run instead (no FILE needed).
     """
+    if replay_json is not None:
+        if file is not None:
+            raise click.UsageError("give FILE or --replay RESULT_JSON, not both")
+        _replay(replay_json, json_out)
+        return
+    if file is None:
+        raise click.UsageError("give a problem FILE to solve, or --replay RESULT_JSON")
+    if penalty is not None and penalty_mode is not None:
+        raise click.UsageError("give --penalty or --penalty-mode, not both")
     build_options = {**extra_flags(ctx.args), **parse_assignments(sets, "--set")}
     spec = load_problem(file, problem_type, format=fmt, options=build_options or None)
     name = backend or next(iter(spec.backends), DEFAULT_BACKEND)
@@ -56,7 +73,8 @@ def solve_command(ctx: click.Context, file: str, problem_type: str | None, fmt: 
         result = solve(spec.problem, name,
                        seed=seed if seed is not None else spec.seed,
                        time_limit=time_limit if time_limit is not None else spec.time_limit,
-                       penalties=penalty, polish_samples=polish, repair=repair, **options)
+                       penalties=penalty if penalty is not None else penalty_mode,
+                       polish_samples=polish, repair=repair, **options)
     except InputError as exc:
         if exc.field in spec.backends.get(name, {}):  # the bad option came from the file
             raise InputError(exc.message, file=spec.path,
@@ -66,6 +84,22 @@ def solve_command(ctx: click.Context, file: str, problem_type: str | None, fmt: 
         write_json(result.to_dict(), json_out)
     if json_out != "-":
         print_result(result, spec.problem.describe)
+
+
+def _replay(path: str, json_out: str | None) -> None:
+    from qanneal.manifest import replay
+
+    result, reproduced, differences = replay(path)
+    if json_out:
+        write_json(result.to_dict(), json_out)
+    out = console(stderr=json_out == "-")
+    if json_out != "-":
+        print_result(result)
+    out.print("reproduced: " + ("[green]yes[/]" if reproduced else "[red]no[/]"))
+    for line in differences:
+        out.print(f"  - {line}", markup=False)
+    if not reproduced:
+        raise click.exceptions.Exit(1)
 
 
 def _fmt(x: float | None) -> str:
