@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 from qanneal.backends.base import Backend
 from qanneal.errors import BackendError, BackendUnavailable, UnknownNameError
@@ -79,11 +80,12 @@ def load_backend(name: str) -> type[Backend]:
     return obj
 
 
-def get_backend(name: str) -> Backend:
-    """An instance of backend ``name`` that is available here, or a one-line error why not."""
+def get_backend(name: str, options: dict[str, Any] | None = None) -> Backend:
+    """An instance of backend ``name`` that can run here with ``options``, or a one-line
+    error why not."""
     cls = load_backend(name)
     try:
-        ok, reason = cls.available()
+        ok, reason = cls.available_for(dict(options or {}))
     except Exception as exc:
         ok, reason = False, f"availability check raised {type(exc).__name__}: {exc}"
     if not ok:
@@ -91,7 +93,8 @@ def get_backend(name: str) -> Backend:
     return cls()
 
 
-def backend_info(name: str) -> BackendInfo:
+def backend_info(name: str, options: dict[str, Any] | None = None) -> BackendInfo:
+    """What ``qanneal backends`` shows for ``name`` (availability with ``options``)."""
     ep = _entry_points(BACKEND_GROUP)[name]
     dist = ep.dist.name if ep.dist is not None else "?"
     try:
@@ -99,7 +102,7 @@ def backend_info(name: str) -> BackendInfo:
     except BackendError as exc:
         return BackendInfo(name, "?", False, str(exc), "", dist)
     try:
-        ok, reason = cls.available()
+        ok, reason = cls.available_for(dict(options or {}))
     except Exception as exc:
         ok, reason = False, f"availability check raised {type(exc).__name__}: {exc}"
     return BackendInfo(name, cls.consumes, bool(ok), reason or "", cls.description, dist)

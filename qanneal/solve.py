@@ -145,7 +145,7 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     start = time.perf_counter()
     if seed is None:  # always record a seed, so every run can be replayed
         seed = secrets.randbits(32)
-    instance = get_backend(backend) if isinstance(backend, str) else backend
+    instance = get_backend(backend, options) if isinstance(backend, str) else backend
     calibration = None
     if instance.consumes == "bqm":
         from qanneal.penalties import calibrate, wants_calibration  # imports this module

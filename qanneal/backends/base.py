@@ -80,6 +80,15 @@ class Backend(abc.ABC):
         """Whether the backend can run here, and if not, why and how to fix it."""
         return True, ""
 
+    @classmethod
+    def available_for(cls, options: dict[str, Any]) -> tuple[bool, str]:
+        """Whether the backend can run here with these ``options`` (default: :meth:`available`).
+
+        Override when an option changes what the backend needs, e.g. ``qpu`` with
+        ``mock: true`` runs offline on a simulated QPU and needs no token.
+        """
+        return cls.available()
+
     @abc.abstractmethod
     def solve(self, model: Any, *, seed: int | None = None, time_limit: float | None = None,
               **options: Any) -> RawAnswer:
