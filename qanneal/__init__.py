@@ -13,6 +13,7 @@ The Python API mirrors the CLI:
 from __future__ import annotations
 
 from qanneal import problems
+from qanneal.compare import compare as compare  # noqa: F401  (re-exported)
 from qanneal.errors import BackendError, BackendUnavailable, InputError, QanError
 from qanneal.model import MilpFormulation, Problem
 from qanneal.problems.maxcut import maxcut_problem  # noqa: F401  (import registers module)
