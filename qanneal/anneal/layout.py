@@ -112,10 +112,15 @@ def _common_unit(values: np.ndarray) -> float | None:
     if values.size == 0:
         return 1.0
     smallest = float(values.min())
+    probe = values[:: max(1, values.size // 256)]  # rejects real-valued data cheaply
+
+    def divides(q: float, vals: np.ndarray) -> bool:
+        ratio = vals / q
+        return bool(np.all(np.abs(ratio - np.rint(ratio)) <= 1e-9 * np.maximum(ratio, 1.0)))
+
     for k in range(1, 65):
         q = smallest / k
-        ratio = values / q
-        if np.all(np.abs(ratio - np.rint(ratio)) <= 1e-9 * np.maximum(ratio, 1.0)):
+        if divides(q, probe) and divides(q, values):
             return q
     return None
 
@@ -130,7 +135,9 @@ def ising_arrays(bqm: dimod.BinaryQuadraticModel) -> IsingArrays:
     """
     variables = list(bqm.variables)
     n = len(variables)
-    spin = bqm.spin if bqm.vartype is dimod.BINARY else bqm
+    # A real SPIN copy, not the ``bqm.spin`` view: dimod converts the copy in C, while
+    # ``to_numpy_vectors`` on the view iterates in Python (7x slower at n=1000 dense).
+    spin = bqm.change_vartype(dimod.SPIN, inplace=False) if bqm.vartype is dimod.BINARY else bqm
     ldata, (irow, icol, qdata), offset = spin.to_numpy_vectors(variable_order=variables)
     h = np.asarray(ldata, dtype=np.float64)
     irow = np.asarray(irow, dtype=np.int64)
@@ -157,7 +164,7 @@ def ising_arrays(bqm: dimod.BinaryQuadraticModel) -> IsingArrays:
     rows = np.concatenate([irow, icol])
     cols = np.concatenate([icol, irow])
     vals = np.concatenate([qdata, qdata])
-    order = np.lexsort((cols, rows))
+    order = np.argsort(rows * n + cols, kind="stable")
     rows, cols, vals = rows[order], cols[order], vals[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
