@@ -35,12 +35,14 @@ class ProcessRun:
 
 
 def run_with_deadline(args: Sequence[str], *, deadline: float | None, grace: float = 1.0,
-                      echo: TextIO | None = None) -> ProcessRun:
+                      echo: TextIO | None = None,
+                      stop: threading.Event | None = None) -> ProcessRun:
     """Run ``args``, collecting stdout+stderr; stop it once ``deadline`` has passed.
 
     ``deadline`` is a ``time.perf_counter()`` value (None: wait for ever). At the
-    deadline the process gets SIGINT, ``grace`` seconds later SIGKILL. Output lines are
-    copied to ``echo`` as they arrive (e.g. ``sys.stderr`` for a solver log).
+    deadline -- or as soon as ``stop`` is set by the caller -- the process gets SIGINT,
+    ``grace`` seconds later SIGKILL. Output lines are copied to ``echo`` as they arrive
+    (e.g. ``sys.stderr`` for a solver log).
     """
     start = time.perf_counter()
     proc = subprocess.Popen(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -59,11 +61,18 @@ def run_with_deadline(args: Sequence[str], *, deadline: float | None, grace: flo
     reader.start()
     interrupted = killed = False
     try:
-        try:
-            timeout = None if deadline is None else max(0.0, deadline - time.perf_counter())
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            interrupted = True
+        while proc.poll() is None:
+            now = time.perf_counter()
+            if (deadline is not None and now >= deadline) or (stop is not None
+                                                                and stop.is_set()):
+                interrupted = proc.poll() is None
+                break
+            step = 0.05 if deadline is None else min(0.05, max(0.0, deadline - now))
+            try:
+                proc.wait(timeout=step)
+            except subprocess.TimeoutExpired:
+                pass
+        if interrupted and proc.poll() is None:
             proc.send_signal(signal.SIGINT)
             try:
                 proc.wait(timeout=grace)

@@ -88,16 +88,23 @@ def test_example_problem_files_reach_the_proven_optimum(path):
     """Every small example file: milp says 'optimal' and agrees with the known answer."""
     spec = load_problem(str(path))
     problem = spec.problem
-    if problem.known_optimum is not None:
-        expected = problem.known_optimum
-    elif problem.num_variables <= 20:
-        expected = solve(problem, "exact").objective
-    else:
-        pytest.skip(f"{problem.num_variables} variables and no known optimum")
+    if problem.num_variables > 400:
+        pytest.skip(f"{problem.num_variables} variables: not a small example")
     result = solve(problem, "milp", time_limit=60)
     assert result.status == "optimal", result.info
     assert result.feasible
-    assert result.objective == pytest.approx(expected)
+    if problem.known_optimum is not None:
+        assert result.objective == pytest.approx(problem.known_optimum)
+    elif problem.num_variables <= 20:
+        assert result.objective == pytest.approx(solve(problem, "exact").objective)
+    else:  # no reference: a proven optimum must still be at least as good as annealing
+        annealed = solve(problem, "sa", seed=1)
+        if annealed.feasible:
+            slack = 1e-6 * max(1.0, abs(result.objective))
+            if problem.sense == "max":
+                assert annealed.objective <= result.objective + slack
+            else:
+                assert annealed.objective >= result.objective - slack
 
 
 def _infeasible_problem() -> Problem:

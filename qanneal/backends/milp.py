@@ -103,10 +103,11 @@ class MilpBackend(Backend):
         start = time.perf_counter()
         params = _check_params(merge_options(self.name, self.defaults, options))
         deadline = None if time_limit is None else start + float(time_limit)
+        stop = getattr(self, "stop_event", None)  # set by the caller on Ctrl-C / give-up
         if params["solver"] == "cbc":
-            run = _solve_cbc(model.lp, params, seed, deadline, time_limit)
+            run = _solve_cbc(model.lp, params, seed, deadline, time_limit, stop)
         else:
-            run = _solve_highs(model.lp, params, seed, deadline)
+            run = _solve_highs(model.lp, params, seed, deadline, stop)
         info: dict[str, Any] = {
             "status": run.status,
             "solver": params["solver"],
@@ -174,7 +175,7 @@ _CBC_INCUMBENT = re.compile(r"Integer solution of (\S+) found", re.M)
 
 
 def _solve_cbc(lp: Any, params: dict[str, Any], seed: int | None, deadline: float | None,
-               time_limit: float | None) -> SolverRun:
+               time_limit: float | None, stop: Any = None) -> SolverRun:
     import pulp
 
     from qanneal.timeout import run_with_deadline
@@ -185,22 +186,24 @@ def _solve_cbc(lp: Any, params: dict[str, Any], seed: int | None, deadline: floa
         args = [cbc_path() or "cbc", mps]
         if lp.sense == pulp.LpMaximize:
             args.append("-max")
-        outside = None
+        outside, grace = None, 0.5
         if deadline is not None:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 return SolverRun("time_limit", "budget spent before CBC started")
             args += ["-sec", f"{remaining:.3f}", "-timeMode", "elapsed"]
-            # CBC checks its limit only between phases; past a grace period it is stopped.
-            outside = deadline + min(max(0.5, 0.1 * float(time_limit or 0)), 5.0)
+            # CBC checks its limit only between phases; past a grace period it is stopped
+            # (well inside the caller's own watchdog, which allows max(2 s, 20%)).
+            slack = min(max(0.3, 0.05 * float(time_limit or 0)), 3.0)
+            outside, grace = deadline + slack, max(0.5, slack)
         args += ["-ratio", repr(params["mip_gap"])]
         if params["threads"] is not None:
             args += ["-threads", str(params["threads"])]
         if seed is not None:
             args += ["-randomCbcSeed", str(seed % (2**31 - 1) + 1)]
         args += ["-solve", "-solution", sol]
-        proc = run_with_deadline(args, deadline=outside, grace=1.0,
-                                 echo=sys.stderr if params["msg"] else None)
+        proc = run_with_deadline(args, deadline=outside, grace=grace,
+                                 echo=sys.stderr if params["msg"] else None, stop=stop)
         log = proc.output
         extra: dict[str, Any] = {}
         if proc.interrupted:
@@ -264,7 +267,7 @@ def _signed(lp: Any, internal: float) -> float:
 
 # ---------------------------------------------------------------------- HiGHS
 def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
-                 deadline: float | None) -> SolverRun:
+                 deadline: float | None, stop: Any = None) -> SolverRun:
     import highspy
     import numpy as np
     import pulp
@@ -288,12 +291,13 @@ def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
             return SolverRun("time_limit", "budget spent before HiGHS started")
         h.setOptionValue("time_limit", remaining)
 
-        def interrupt(event: Any) -> None:  # HiGHS checks its own limit too rarely
-            if time.perf_counter() >= deadline:
-                event.interrupt()
+    def interrupt(event: Any) -> None:  # HiGHS checks its own limit too rarely
+        if (deadline is not None and time.perf_counter() >= deadline) or (
+                stop is not None and stop.is_set()):
+            event.interrupt()
 
-        for callback in (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt):
-            callback.subscribe(interrupt)
+    for callback in (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt):
+        callback.subscribe(interrupt)
     started = time.perf_counter()
     h.run()
     wall = time.perf_counter() - started
