@@ -20,7 +20,7 @@ class AnnealBackend(Backend):
     Options: ``num_reads`` (16; PT: 4 independent runs; MSC runs whole words of 64
     replicas and returns the ``num_reads`` best), ``num_sweeps`` (1000), ``beta_range``
     (automatic), ``beta_schedule_type`` (``geometric`` | ``linear``), ``method``
-    (``sa`` | ``pt``), ``num_replicas`` (PT, 16), ``threads`` (all), ``layout``
+    (``sa`` | ``pt``), ``num_replicas`` (PT, ~0.75 sqrt(n) in 8..64), ``threads`` (all), ``layout``
     (``auto`` | ``csr`` | ``dense``), ``msc`` (``auto`` | ``True`` | ``False``).
     With ``time_limit`` it runs batches of reads until the budget is used (at least
     one) and returns the ``num_reads`` best samples seen.
