@@ -215,11 +215,11 @@ def test_empty_and_unbiased_models():
 
 def test_auto_beta_range_is_colder_than_dwave_on_dense_problems():
     # The documented rule: hot end from the median field spread, not the worst case.
-    from dwave.samplers.sa.sampler import _default_ising_beta_range
+    from dwave.samplers import SimulatedAnnealingSampler
 
     bqm = random_bqm(60, seed=1, integer=False, vartype="SPIN", density=1.0)
     arrays = ising_arrays(bqm)
     ours = [b / arrays.scale for b in auto_beta_range(arrays)]
-    theirs = _default_ising_beta_range(bqm.linear, bqm.quadratic)
+    theirs = SimulatedAnnealingSampler().sample(bqm, num_reads=1, num_sweeps=1).info["beta_range"]
     assert ours[0] > 3 * theirs[0]
     assert ours[0] < ours[1]
