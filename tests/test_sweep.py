@@ -1,0 +1,67 @@
+"""Sweeps over a build option, and the plots drawn from results."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pytest
+
+from qanneal import solve
+from qanneal.errors import InputError
+from qanneal.plots import frontier, gantt
+from qanneal.problems.jobshop import jobshop_problem
+from qanneal.problems.portfolio import portfolio_problem
+from qanneal.sweep import parse_sweep, run_sweep
+
+MU = [0.03, 0.07, 0.04, 0.06, 0.10, 0.02]
+COV = np.diag([0.0025, 0.0225, 0.02, 0.03, 0.0625, 0.004]) + 0.0005 * (1 - np.eye(6))
+
+
+def test_parse_sweep():
+    assert parse_sweep("risk_aversion=0.5:10:3") == ("risk_aversion", [0.5, 5.25, 10.0])
+    assert parse_sweep("risk-aversion=1:1:1") == ("risk_aversion", [1.0])
+    assert parse_sweep("k=1,2,4") == ("k", [1, 2, 4])
+    assert parse_sweep("x=0.5, 2") == ("x", [0.5, 2.0])
+    for bad in ("risk_aversion", "=1:2:3", "x=1:2", "x=1:2:0", "x=1:2:2.5", "x=a,b",
+                "x=1:inf:3", "x="):
+        with pytest.raises(InputError):
+            parse_sweep(bad)
+
+
+def test_exact_frontier_is_monotone():
+    factory = partial(portfolio_problem, [f"a{i}" for i in range(6)], MU, COV, k=2)
+    name, values = parse_sweep("risk_aversion=0:40:6")
+    results = run_sweep(factory, "exact", name, values)
+    assert [r.params["sweep"]["risk_aversion"] for r in results] == values
+    assert all(r.feasible for r in results)
+    vols = [r.solution["volatility"] for r in results]
+    rets = [r.solution["expected_return"] for r in results]
+    # Optimal variance and return never increase with risk aversion.
+    assert all(a >= b - 1e-12 for a, b in zip(vols, vols[1:]))
+    assert all(a >= b - 1e-12 for a, b in zip(rets, rets[1:]))
+    assert vols[0] > vols[-1]  # the sweep does move along the frontier
+
+
+def test_sweep_from_problem_file_and_frontier_png(tmp_path):
+    spec = tmp_path / "p.yaml"
+    spec.write_text("problem: portfolio\ndata:\n"
+                    f"  expected_returns: {MU}\n"
+                    f"  covariance: {COV.tolist()}\n"
+                    "options: {k: 2}\nseed: 3\n")
+    results = run_sweep(spec, "sa", "risk_aversion", [0.5, 20.0], options={"k": 3})
+    assert all(r.feasible and len(r.solution["weights"]) == 3 for r in results)
+    assert all(r.seed == 3 for r in results)
+    out = frontier(results, tmp_path / "f.png")
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError):
+        frontier([], tmp_path / "none.png")
+
+
+def test_gantt_png_for_a_schedule(tmp_path):
+    result = solve(jobshop_problem([[(0, 2), (1, 1)], [(1, 2), (0, 1)]]), "exact")
+    out = gantt(result.solution, tmp_path / "sub" / "g.png", title="tiny")
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert not list((tmp_path / "sub").glob(".*.tmp"))  # atomic write left no temp file
+    with pytest.raises(ValueError):
+        gantt({"schedule": []}, tmp_path / "empty.png")
