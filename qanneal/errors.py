@@ -99,3 +99,14 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     """A ' (did you mean X?)' hint, or '' when nothing is close."""
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class SolveInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a solve. ``result`` is the best verified answer found so far, if any.
+
+    A subclass of KeyboardInterrupt, so loops over solves still stop on Ctrl-C.
+    """
+
+    def __init__(self, result: object | None = None) -> None:
+        super().__init__("interrupted")
+        self.result = result

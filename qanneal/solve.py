@@ -8,7 +8,9 @@ This is the single data path every entry point uses (CLI, Python API, compare):
 from __future__ import annotations
 
 import math
+import os
 import secrets
+import threading
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -16,11 +18,12 @@ from typing import Any
 import dimod
 
 from qanneal.backends.base import Backend, RawAnswer
-from qanneal.errors import BackendError, QanError, TooLargeError
+from qanneal.errors import BackendError, QanError, SolveInterrupted, TooLargeError
 from qanneal.manifest import run_manifest
 from qanneal.model import Evaluation, PenaltySpec, Problem
 from qanneal.registry import DEFAULT_BACKEND, get_backend
 from qanneal.result import Result
+from qanneal.watchdog import run_watched
 
 
 def prepare_model(problem: Problem, backend: Backend,
@@ -42,22 +45,61 @@ def prepare_model(problem: Problem, backend: Backend,
 
 
 def _check_size(backend: Backend, n: int) -> None:
+    """Refuse a model a backend cannot take, before anything big is allocated."""
     if backend.max_variables is not None and n > backend.max_variables:
         raise TooLargeError(
             f"backend {backend.name!r} accepts at most {backend.max_variables} variables; "
             f"this model has {n} (choose another backend, e.g. sa)")
+    if backend.dense_matrix:
+        need = 8 * n * n
+        limit = physical_memory() // 2
+        if need > limit:
+            raise TooLargeError(
+                f"backend {backend.name!r} builds a dense {n} x {n} matrix: about "
+                f"{need / 2**30:.1f} GiB, more than half of this machine's "
+                f"{2 * limit / 2**30:.0f} GiB (choose a sparse backend, e.g. sa or anneal)")
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory on this machine (a large default if unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 40
 
 
 def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
-    """Call ``backend.solve``; anything it raises that is not ours becomes one line."""
-    try:
-        raw = backend.solve(model, **kwargs)
-    except QanError:
-        raise
-    except Exception as exc:  # a plugin bug must be reported, never crash the caller
+    """Call ``backend.solve`` under the watchdog (:mod:`qanneal.watchdog`).
+
+    Anything the backend raises that is not ours becomes one line naming it. A backend
+    that overruns ``time_limit`` by more than the grace period is abandoned and the
+    answer is empty with status ``timeout``; on Ctrl-C the backend is asked to stop and
+    whatever it returns is marked ``interrupted`` (no answer: :class:`SolveInterrupted`).
+    """
+    stop = threading.Event()
+    backend.stop_event = stop
+    outcome = run_watched(lambda: backend.solve(model, **kwargs),
+                          time_limit=kwargs.get("time_limit"), stop=stop)
+    if outcome.error is not None:
+        exc = outcome.error
+        if isinstance(exc, (QanError, KeyboardInterrupt)):
+            raise exc
+        if not isinstance(exc, Exception):
+            raise exc
+        # a plugin bug must be reported, never crash the caller
         raise BackendError(backend.name, f"{type(exc).__name__}: {exc}") from exc
+    if not outcome.finished:
+        if outcome.interrupted:
+            raise SolveInterrupted(None)
+        return RawAnswer(solutions=[], info={
+            "status": "timeout",
+            "timeout_note": f"stopped after {outcome.elapsed_s:.1f}s: the backend did not "
+                            "return within its time limit plus grace"})
+    raw = outcome.value
     if not isinstance(raw, RawAnswer) or (raw.sampleset is None and raw.solutions is None):
         raise BackendError(backend.name, "returned no samples or solutions")
+    if outcome.interrupted:
+        raw.info["status"] = "interrupted"
     return raw
 
 
@@ -188,7 +230,7 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         info["penalty_calibration"] = calibration.summary()
     if best is not None and best.repaired:
         info["best_repaired"] = True
-    return Result(
+    result = Result(
         problem=problem.kind,
         name=problem.name,
         backend=instance.name,
@@ -214,3 +256,6 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
                               polish=polish_samples, repair=repair, params=params,
                               timing=timing),
     )
+    if result.status == "interrupted":  # Ctrl-C: hand the best answer so far to the caller
+        raise SolveInterrupted(result)
+    return result

@@ -71,9 +71,21 @@ class Backend(abc.ABC):
     description: ClassVar[str] = ""
     #: Largest number of variables this backend accepts (None: no limit).
     max_variables: ClassVar[int | None] = None
+    #: Whether the backend builds a dense n x n matrix (checked against memory first).
+    dense_matrix: ClassVar[bool] = False
     #: The options ``solve`` accepts, with their defaults (None: not declared). Declared
     #: options let a problem file's ``backends:`` section be checked before anything runs.
     defaults: ClassVar[dict[str, Any] | None] = None
+
+    #: Set by the caller for each run; see :meth:`should_stop`.
+    stop_event: Any = None
+
+    def should_stop(self) -> bool:
+        """True once the caller gave up on this run (time limit passed, or Ctrl-C).
+
+        Anytime backends check it between batches and return what they have so far.
+        """
+        return self.stop_event is not None and self.stop_event.is_set()
 
     @classmethod
     def available(cls) -> tuple[bool, str]:

@@ -40,7 +40,8 @@ class SimulatedAnnealingBackend(Backend):
         while True:
             batches.append(sampler.sample(model, seed=next(seeds), **kwargs))
             elapsed = time.perf_counter() - start
-            if time_limit is None or elapsed >= time_limit or len(batches) >= 10_000:
+            if (time_limit is None or elapsed >= time_limit or len(batches) >= 10_000
+                    or self.should_stop()):
                 break
             per_batch = elapsed / len(batches)
             if elapsed + per_batch > time_limit * 1.05:  # the next batch would overrun

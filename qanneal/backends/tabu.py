@@ -21,7 +21,7 @@ class TabuBackend(Backend):
     description = "tabu search (dwave-samplers)"
     defaults: dict[str, Any] = {"num_reads": 10, "timeout": 20, "tenure": None,
                                 "num_restarts": None}
-    max_variables = 20_000  # dense n x n float64 matrix: 3.2 GB at this size
+    dense_matrix = True  # refused up front when n x n doubles would not fit in memory
 
     def solve(self, model: dimod.BinaryQuadraticModel, *, seed: int | None = None,
               time_limit: float | None = None, **options: Any) -> RawAnswer:

@@ -9,7 +9,7 @@ import click
 
 from qanneal.cli import cli
 from qanneal.cli.common import console, extra_flags, parse_assignments, write_json
-from qanneal.errors import InputError
+from qanneal.errors import InputError, SolveInterrupted
 from qanneal.registry import DEFAULT_BACKEND
 from qanneal.result import Result
 from qanneal.solve import solve
@@ -80,10 +80,22 @@ def solve_command(ctx: click.Context, file: str | None, problem_type: str | None
             raise InputError(exc.message, file=spec.path,
                              field=f"backends.{name}.{exc.field}") from None
         raise
+    except SolveInterrupted as exc:
+        if exc.result is None:
+            raise
+        # Ctrl-C: what was found so far is verified, shown and written, then exit 130.
+        if json_out:
+            write_json(exc.result.to_dict(), json_out)
+        if json_out != "-":
+            print_result(exc.result, spec.problem.describe)
+        console(stderr=True).print("interrupted: the best answer found so far is shown above")
+        raise SystemExit(130) from None
     if json_out:
         write_json(result.to_dict(), json_out)
     if json_out != "-":
         print_result(result, spec.problem.describe)
+    if result.solution is None:  # timed out, or nothing came back: say so in the exit code
+        raise SystemExit(1)
 
 
 def _replay(path: str, json_out: str | None) -> None:

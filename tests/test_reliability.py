@@ -1,0 +1,90 @@
+"""Time limits enforced from outside, and Ctrl-C keeps the best answer found so far."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import networkx as nx
+
+import qanneal
+from qanneal.backends.base import Backend, RawAnswer
+from qanneal.problems.maxcut import maxcut_problem
+
+
+class IgnoresTimeLimit(Backend):
+    """A backend that sleeps far past any time limit it is given."""
+
+    name = "sleepy"
+    consumes = "bqm"
+
+    def solve(self, model, *, seed=None, time_limit=None, **options):
+        time.sleep(30)
+        return RawAnswer(sampleset=None, solutions=[])
+
+
+class Cooperative(Backend):
+    """Ignores time_limit but stops when asked (should_stop), returning a sample."""
+
+    name = "polite"
+    consumes = "bqm"
+
+    def solve(self, model, *, seed=None, time_limit=None, **options):
+        while not self.should_stop():
+            time.sleep(0.01)
+        import dimod
+
+        sample = {v: 0 for v in model.variables}
+        return RawAnswer(sampleset=dimod.SampleSet.from_samples_bqm(sample, model))
+
+
+def test_backend_ignoring_its_time_limit_is_stopped_and_recorded():
+    problem = maxcut_problem(nx.cycle_graph(6))
+    start = time.perf_counter()
+    result = qanneal.solve(problem, IgnoresTimeLimit(), time_limit=0.2)
+    elapsed = time.perf_counter() - start
+    assert result.status == "timeout"
+    assert result.solution is None and not result.feasible
+    assert elapsed < 10  # not the backend's 30 s
+
+
+def test_cooperative_backend_returns_its_answer_at_the_deadline():
+    problem = maxcut_problem(nx.cycle_graph(6))
+    result = qanneal.solve(problem, Cooperative(), time_limit=0.1)
+    assert result.solution is not None and result.feasible
+
+
+def test_ctrl_c_prints_best_answer_so_far(tmp_path):
+    graph = tmp_path / "g.rud"
+    g = nx.gnp_random_graph(200, 0.05, seed=1)
+    graph.write_text(f"{g.number_of_nodes()} {g.number_of_edges()}\n"
+                     + "".join(f"{u + 1} {v + 1} 1\n" for u, v in g.edges))
+    out = tmp_path / "r.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qanneal", "solve", str(graph), "--problem", "maxcut",
+         "--time-limit", "60", "-o", "num_reads=2", "-o", "num_sweeps=200", "--json", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # import, build, and a few batches
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "cut value" in stdout and "interrupted" in stderr
+    assert "Traceback" not in stderr
+    result = json.loads(out.read_text())
+    assert result["status"] == "interrupted" and result["feasible"] is True
+
+
+def test_dense_backend_refuses_models_that_would_not_fit(monkeypatch, run_cli, tmp_path):
+    import sys
+
+    solve_module = sys.modules["qanneal.solve"]  # the package exports the function as solve
+
+    monkeypatch.setattr(solve_module, "physical_memory", lambda: 2**20)  # a 1 MiB machine
+    graph = tmp_path / "g.rud"
+    graph.write_text("600 1\n1 2 1\n")
+    run = run_cli("solve", graph, "--backend", "tabu")
+    assert run.code == 2
+    assert "dense 600 x 600 matrix" in run.err and "GiB" in run.err
