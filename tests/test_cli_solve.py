@@ -96,3 +96,28 @@ def test_schema_lists_problem_types(run_cli):
     assert "maxcut" in schema["x-problem-types"]
     run = run_cli("schema", "--problem", "qubo")
     assert "terms" in json.loads(run.out)["data"]["properties"]
+
+
+def test_sweep_writes_json_list_and_frontier_plot(run_cli, tmp_path):
+    out, png = tmp_path / "sweep.json", tmp_path / "frontier.png"
+    run = run_cli("solve", PROBLEMS / "portfolio-k.yaml", "--sweep", "risk_aversion=0.5:8:3",
+                  "--plot", png, "--json", out, "-o", "num_reads=10")
+    assert run.code == 0, run.err
+    results = json.loads(out.read_text())
+    assert [r["params"]["sweep"]["risk_aversion"] for r in results] == [0.5, 4.25, 8.0]
+    assert all(r["feasible"] for r in results)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_gantt_chart_for_a_schedule(run_cli, tmp_path):
+    png = tmp_path / "gantt.png"
+    run = run_cli("solve", PROBLEMS / "jobshop-3x3.yaml", "--gantt", png)
+    assert run.code == 0, run.err
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    run = run_cli("solve", PROBLEMS / "maxcut-small.yaml", "--gantt", png)
+    assert run.code == 2 and "scheduling problem" in run.err
+
+
+def test_plot_without_sweep_is_a_usage_error(run_cli, tmp_path):
+    run = run_cli("solve", PROBLEMS / "maxcut-small.yaml", "--plot", tmp_path / "x.png")
+    assert run.code == 2 and "--sweep" in run.err

@@ -40,6 +40,12 @@ from qanneal.spec import load_problem
 @click.option("--replay", "replay_json", metavar="RESULT_JSON",
               type=click.Path(dir_okay=False),
               help="Rerun the run recorded in a --json result and say if it reproduced.")
+@click.option("--sweep", "sweep_spec", metavar="NAME=a:b:n",
+              help="Solve once per value of a build option (a:b:n evenly spaced, or v1,v2,...).")
+@click.option("--plot", "plot_out", metavar="PNG",
+              help="With --sweep: plot the results (portfolio: the efficient frontier).")
+@click.option("--gantt", "gantt_out", metavar="PNG",
+              help="Scheduling problems: draw the schedule as a Gantt chart.")
 @click.option("--polish/--no-polish", default=False,
               help="Steepest-descent polish of annealer samples.")
 @click.option("--repair/--no-repair", default=False,
@@ -49,6 +55,7 @@ def solve_command(ctx: click.Context, file: str | None, problem_type: str | None
                   seed: int | None, time_limit: float | None, json_out: str | None,
                   sets: tuple[str, ...], backend_opts: tuple[str, ...], penalty: float | None,
                   penalty_mode: str | None, replay_json: str | None,
+                  sweep_spec: str | None, plot_out: str | None, gantt_out: str | None,
                   polish: bool, repair: bool) -> None:
     """Solve FILE (a problem file, or a data file with --problem) and print the answer.
 
@@ -69,6 +76,15 @@ def solve_command(ctx: click.Context, file: str | None, problem_type: str | None
     name = backend or next(iter(spec.backends), DEFAULT_BACKEND)
     options: dict[str, Any] = dict(spec.backends.get(name, {}))
     options.update(parse_assignments(backend_opts, "--option"))
+    if plot_out and not sweep_spec:
+        raise click.UsageError("--plot goes with --sweep (use --gantt for a schedule)")
+    if sweep_spec:
+        _sweep(file, problem_type, sweep_spec, name, build_options, json_out, plot_out,
+               seed=seed if seed is not None else spec.seed,
+               time_limit=time_limit if time_limit is not None else spec.time_limit,
+               penalties=penalty if penalty is not None else penalty_mode,
+               polish_samples=polish, repair=repair, **options)
+        return
     try:
         result = solve(spec.problem, name,
                        seed=seed if seed is not None else spec.seed,
@@ -94,8 +110,54 @@ def solve_command(ctx: click.Context, file: str | None, problem_type: str | None
         write_json(result.to_dict(), json_out)
     if json_out != "-":
         print_result(result, spec.problem.describe)
+    if gantt_out and result.solution is not None:
+        from qanneal.plots import gantt
+
+        if not isinstance(result.solution, dict) or "schedule" not in result.solution:
+            raise InputError("--gantt needs a scheduling problem (jobshop or machines)",
+                             field="--gantt")
+        console(stderr=json_out == "-").print(f"Gantt chart: {gantt(result.solution, gantt_out)}")
     if result.solution is None:  # timed out, or nothing came back: say so in the exit code
         raise SystemExit(1)
+
+
+def _sweep(file: str, problem_type: str | None, sweep_spec: str, backend: str,
+           build_options: dict[str, Any], json_out: str | None, plot_out: str | None,
+           **solve_kwargs: Any) -> None:
+    """One solve per value of a build option: a table, JSON list and optional plot."""
+    from rich.table import Table
+
+    from qanneal.sweep import parse_sweep, run_sweep
+
+    name, values = parse_sweep(sweep_spec)
+    source = file if problem_type is None else _typed_source(file, problem_type)
+    results = run_sweep(source, backend, name, values, options=build_options, **solve_kwargs)
+    if json_out:
+        write_json([r.to_dict() for r in results], json_out)
+    table = Table(title=f"sweep of {name} ({backend})")
+    extra = [k for k in ("expected_return", "volatility", "sharpe")
+             if any(isinstance(r.solution, dict) and k in r.solution for r in results)]
+    for col in (name, "objective", "feasible", *extra):
+        table.add_column(col)
+    for value, r in zip(values, results):
+        sol = r.solution if isinstance(r.solution, dict) else {}
+        table.add_row(f"{value:g}", _fmt(r.objective), "yes" if r.feasible else "no",
+                      *[_fmt(sol.get(k)) for k in extra])
+    out = console(stderr=json_out == "-")
+    out.print(table)
+    if plot_out:
+        from qanneal.plots import frontier
+
+        try:
+            out.print(f"plot: {frontier(results, plot_out, label=name)}")
+        except ValueError as exc:
+            raise InputError(f"cannot plot this sweep: {exc}", field="--plot") from None
+
+
+def _typed_source(file: str, problem_type: str) -> Any:
+    from qanneal.spec import load_problem
+
+    return lambda **options: load_problem(file, problem_type, options=options).problem
 
 
 def _replay(path: str, json_out: str | None) -> None:
