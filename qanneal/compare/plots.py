@@ -29,6 +29,17 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
+def _legend(ax: Any, loc: str) -> None:
+    if ax.get_legend_handles_labels()[0]:
+        if loc == "outside":  # right of the axes, never over a bar or a label
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        else:
+            ax.legend(fontsize=8, loc=loc)
+    else:  # nothing finished yet (an early Ctrl-C): say so instead of an empty frame
+        ax.text(0.5, 0.5, "no finished runs", transform=ax.transAxes, ha="center",
+                va="center", color="0.4")
+
+
 def _colours(backends: Sequence[str]) -> dict[str, Any]:
     from matplotlib import colormaps
 
@@ -54,10 +65,12 @@ def objective_vs_time(runs: Sequence[Mapping[str, Any]], problems: Sequence[Mapp
             continue
         index = shown[slot]
         problem = problems[index]
+        shown_points: list[tuple[float, float | None]] = []
         for name in backends:
             pts = [(float(r["wall_s"]), verified_objective(r)) for r in runs
                    if r.get("problem_index") == index and r.get("backend") == name
                    and r.get("wall_s") is not None and verified_objective(r) is not None]
+            shown_points += pts
             if pts:
                 xs, ys = zip(*pts)
                 ax.scatter(xs, ys, s=22, alpha=0.75, color=colours[name], label=name)
@@ -65,17 +78,19 @@ def objective_vs_time(runs: Sequence[Mapping[str, Any]], problems: Sequence[Mapp
         if target is not None:
             ax.axhline(target, color="0.3", linestyle="--", linewidth=1,
                        label=f"target ({kind})")
-        walls = [float(r["wall_s"]) for r in runs
-                 if r.get("problem_index") == index and r.get("wall_s")]
+        walls = [x for x, _ in shown_points]
         if walls and min(walls) > 0 and max(walls) / min(walls) > 20:
+            from matplotlib.ticker import NullFormatter
+
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())  # crowded minor labels overlap
         sense = "max" if problem.get("sense") == "max" else "min"
         ax.set_title(f"{problem.get('name')} ({sense})", fontsize=10)
         ax.set_xlabel("wall time per run (s)")
         ax.set_ylabel("objective")
         ax.grid(alpha=0.3)
         if slot == 0:
-            ax.legend(fontsize=8)
+            _legend(ax, loc="best")
     if len(problems) > len(shown):
         fig.suptitle(f"first {len(shown)} of {len(problems)} problems", fontsize=10)
     return _png(fig)
@@ -110,11 +125,12 @@ def tts_bars(summary: Sequence[Mapping[str, Any]], problems: Sequence[Mapping[st
                     bar.set_alpha(0.35)
             ax.bar_label(bars, labels=labels, fontsize=7, padding=2)
     ax.set_xscale("log")
+    ax.set_xlim(right=top * 4)  # room for the value labels
     ax.set_yticks(range(n), [str(p.get("name")) for p in problems])
     ax.invert_yaxis()
     ax.set_xlabel("TTS99 (s): expected time to reach the target with 99% confidence")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    _legend(ax, loc="outside")
     return _png(fig)
 
 
@@ -146,5 +162,5 @@ def quality_profile(summary: Sequence[Mapping[str, Any]], problems: Sequence[Map
     ax.set_ylabel(f"fraction of the {len(problems)} problems")
     ax.set_ylim(-0.03, 1.03)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    _legend(ax, loc="outside")
     return _png(fig)

@@ -220,8 +220,21 @@ def notes(row: Mapping[str, Any]) -> str:
     if row.get("milp_gap_median") is not None:
         parts.append(f"MILP gap {fmt_pct(row['milp_gap_median'])}")
     for key, value in (row.get("reported") or {}).items():
-        parts.append(f"{key}={fmt(value, 4)}")
+        if "." not in key:  # headline times only; every one is a column in summary.csv
+            parts.append(_reported(key, value))
     return "; ".join(parts)
+
+
+def _reported(key: str, value: float | None) -> str:
+    """A backend-reported time with its unit read from the key's suffix.
+
+    >>> _reported("qpu_access_time_s", 0.00855), _reported("sampling_us", 82.08)
+    ('qpu_access_time 0.00855 s', 'sampling 82.1 µs')
+    """
+    for suffix, unit in (("_s", "s"), ("_ms", "ms"), ("_us", "µs")):
+        if key.endswith(suffix):
+            return f"{key[: -len(suffix)]} {fmt(value, 3)} {unit}"
+    return f"{key} {fmt(value, 4)}"
 
 
 def summary_table(comparison: Comparison) -> Table:
@@ -266,11 +279,13 @@ def summary_table(comparison: Comparison) -> Table:
 
 # ---------------------------------------------------------------------- HTML
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em;color:#222}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.2em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+table{border-collapse:collapse;font-size:.8em;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top;
-white-space:nowrap}td.l{white-space:normal}
+white-space:nowrap}th{white-space:normal}td.l{white-space:normal}
+td.l:last-child{min-width:12em}td:first-child{white-space:nowrap}td.w{white-space:normal}
+.wide{overflow-x:auto}
 th{background:#eef2f7}td.l,th.l{text-align:left}
 tr:nth-child(even) td{background:#fafafa}
 td.best{background:#d8f3dc !important;font-weight:bold}
@@ -284,15 +299,26 @@ def _img(data: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">'
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, str]]],
+def _table(headers: Sequence[str], rows: Sequence[Sequence[tuple[Any, ...]]],
            left: int = 2) -> str:
+    """An HTML table; each cell is (text, css class) or (text, css class, colspan)."""
     head = "".join(f'<th class="{"l" if i < left else ""}">{html.escape(h)}</th>'
                    for i, h in enumerate(headers))
     body = []
     for row in rows:
-        cells = "".join(f'<td class="{cls}">{html.escape(text)}</td>' for text, cls in row)
+        cells = "".join(
+            f'<td class="{cell[1]}"' + (f' colspan="{cell[2]}"' if len(cell) > 2 else "")
+            + f">{html.escape(cell[0])}</td>" for cell in row)
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _spread(row: Mapping[str, Any]) -> str:
+    """Median wall time per run and its interquartile range, in one cell."""
+    if row.get("wall_median_s") is None:
+        return "-"
+    return (f"{fmt_time(row['wall_median_s'])} ({fmt(row['wall_p25_s'], 3)}–"
+            f"{fmt(row['wall_p75_s'], 3)})")
 
 
 def html_report(comparison: Comparison, images: Mapping[str, bytes]) -> str:
@@ -301,8 +327,8 @@ def html_report(comparison: Comparison, images: Mapping[str, bytes]) -> str:
     summary_rows = []
     for row in comparison.summary:
         if not row["available"]:
-            summary_rows.append([(str(row["problem"]), "l"), (row["backend"], "l")]
-                                + [("", "")] * 11 + [(f"unavailable: {row['reason']}", "l bad")])
+            summary_rows.append([(str(row["problem"]), "l"), (row["backend"], "l"),
+                                 (f"unavailable: {row['reason']}", "l bad", 12)])
             continue
 
         def c(col: str, text: str, row: Mapping[str, Any] = row) -> tuple[str, str]:
@@ -310,18 +336,16 @@ def html_report(comparison: Comparison, images: Mapping[str, bytes]) -> str:
 
         summary_rows.append([
             (str(row["problem"]), "l"), (row["backend"], "l"),
-            (f"{fmt(row['target'])} ({row['target_kind']})", ""),
-            (f"{row['runs']}/{row['planned']}", ""),
+            (fmt(row["target"]), ""), (f"{row['runs']}/{row['planned']}", ""),
             c("best", fmt(row["best"])), c("median", fmt(row["median"])), (fmt(row["worst"]), ""),
             (fmt_pct(row["feasible_samples"]), ""), c("p_success", fmt(row["p_success"], 3)),
             c("tts99_s", fmt_time(row["tts99_s"])), (fmt_time(row["time_to_target_s"]), ""),
-            (f"{fmt_time(row['wall_median_s'])} [{fmt_time(row['wall_p25_s'])}, "
-             f"{fmt_time(row['wall_p75_s'])}]", ""),
+            (_spread(row), "w"),
             (fmt_pct(row["gap_median"]), ""), (notes(row), "l"),
         ])
     summary_html = _table(["problem", "backend", "target", "runs", "best", "median", "worst",
                            "feasible samples", "p_s", "TTS99", "time to target",
-                           "wall/run median [p25, p75]", "gap (median run)", "notes"],
+                           "wall/run: median (p25–p75)", "gap (median run)", "notes"],
                           summary_rows)
     run_rows = []
     for r in comparison.annotated_runs():
@@ -340,9 +364,10 @@ def html_report(comparison: Comparison, images: Mapping[str, bytes]) -> str:
     missing = comparison.missing_text()
     problems = "".join(
         f"<li>{html.escape(str(p.get('name')))} ({html.escape(str(p.get('kind')))}, "
-        f"{p.get('sense')}imise, {p.get('num_variables')} variables)"
+        f"{p.get('sense')}imise, {p.get('num_variables')} variables; target "
+        f"{fmt(value)} ({kind}))"
         f"{' — ' + html.escape(str(p.get('file'))) if p.get('file') else ''}</li>"
-        for p in comparison.problems)
+        for p, (value, kind) in zip(comparison.problems, comparison.targets))
     settings = html.escape(json.dumps(jsonable(comparison.settings), indent=1))
     state = ("<p class='bad'><b>Interrupted:</b> " + html.escape(missing) + "</p>"
              if comparison.interrupted or comparison.missing else "")
@@ -356,10 +381,10 @@ Best values per problem are highlighted. p_s: fraction of runs reaching the targ
 tolerance {comparison.settings.get('rtol')}); TTS99 = t_run·ln(0.01)/ln(1−p_s), at least one
 run; feasible: verified feasible samples over all returned samples.</p>
 {state}
-<h2>Summary</h2>{summary_html}
+<h2>Summary</h2><div class="wide">{summary_html}</div>
+<h2>Problems and targets</h2><ul>{problems}</ul>
 <h2>Plots</h2>{plots_html}
-<h2>Problems</h2><ul>{problems}</ul>
-<h2>Runs</h2>{runs_html}
+<h2>Runs</h2><div class="wide">{runs_html}</div>
 <h2>Settings</h2><pre>{settings}</pre>
 </body></html>
 """

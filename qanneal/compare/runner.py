@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -101,7 +102,7 @@ class RunSpec:
 
 
 def run_seed(seed: int, problem_index: int, backend: str, repeat: int) -> int:
-    """The seed of one run: a 32-bit seed from (comparison seed, problem, backend, repeat).
+    """The seed of one run: a 31-bit seed from (comparison seed, problem, backend, repeat).
 
     Independent of the executor and of the order runs happen to finish in.
 
@@ -112,7 +113,8 @@ def run_seed(seed: int, problem_index: int, backend: str, repeat: int) -> int:
     """
     sequence = np.random.SeedSequence([seed, problem_index, zlib.crc32(backend.encode()),
                                        repeat])
-    return int(sequence.generate_state(1, dtype=np.uint32)[0])
+    # 31 bits, like derive_seeds: dwave-samplers and others reject seeds of 2**31 and above.
+    return int(sequence.generate_state(1, dtype=np.uint32)[0]) & 0x7FFFFFFF
 
 
 # ---------------------------------------------------------------------- one run
@@ -284,6 +286,7 @@ class ProcessExecutor:
                     try:
                         kind, payload = conn.recv()
                     except (EOFError, OSError):
+                        w.proc.join(2)  # reap it, so its exit code is known
                         self._replace(pool, w, ctx, on_result, ERROR,
                                       f"worker process died (exit code {w.proc.exitcode})")
                         continue
@@ -342,9 +345,10 @@ class DaskExecutor:
                 nthreads = sum(client.nthreads().values())
                 self.slots = self.workers or max(1, nthreads)
             else:
+                # silence_logs: restarting a worker that overran is expected, not a warning
                 cluster = LocalCluster(n_workers=self.slots, processes=True,
                                        threads_per_worker=1, dashboard_address=None,
-                                       env=dict(THREAD_ENV))
+                                       env=dict(THREAD_ENV), silence_logs=logging.ERROR)
                 client = Client(cluster)
             try:
                 self._loop(client, specs, on_result, own_cluster=cluster is not None)
