@@ -284,7 +284,13 @@ def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
     if seed is not None:
         h.setOptionValue("random_seed", int(seed % (2**31 - 1)))
 
-    variables = _load_into_highs(h, lp, highspy, np, pulp)
+    def out_of_time() -> bool:
+        return (deadline is not None and time.perf_counter() >= deadline) or (
+            stop is not None and stop.is_set())
+
+    variables = _load_into_highs(h, lp, highspy, np, pulp, out_of_time)
+    if variables is None:
+        return SolverRun("time_limit", "budget spent loading the model into HiGHS")
     if deadline is not None:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
@@ -292,8 +298,7 @@ def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
         h.setOptionValue("time_limit", remaining)
 
     def interrupt(event: Any) -> None:  # HiGHS checks its own limit too rarely
-        if (deadline is not None and time.perf_counter() >= deadline) or (
-                stop is not None and stop.is_set()):
+        if out_of_time():
             event.interrupt()
 
     for callback in (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt):
@@ -330,9 +335,13 @@ def _highs_status(name: str, has_solution: bool) -> str:
     return "feasible" if has_solution else "error"
 
 
-def _load_into_highs(h: Any, lp: Any, highspy: Any, np: Any, pulp: Any) -> list[Any]:
+def _load_into_highs(h: Any, lp: Any, highspy: Any, np: Any, pulp: Any,
+                     out_of_time: Any) -> list[Any] | None:
     """Pass the PuLP model to HiGHS in bulk (PuLP's adapter adds rows one call at a time:
-    5 s for the 500k rows of a linearised dense 1000-variable QUBO)."""
+    5 s for the 500k rows of a linearised dense 1000-variable QUBO).
+
+    Returns the PuLP variables in column order, or None if ``out_of_time()`` turned
+    true while reading the rows (checked every 10,000 rows)."""
     variables = lp.variables()
     index = {id(v): i for i, v in enumerate(variables)}
     n = len(variables)
@@ -352,7 +361,9 @@ def _load_into_highs(h: Any, lp: Any, highspy: Any, np: Any, pulp: Any) -> list[
                                 np.full(len(integer), highspy.HighsVarType.kInteger.value,
                                         np.uint8))
     starts, indices, values, row_lower, row_upper = [], [], [], [], []
-    for constraint in lp.constraints():
+    for row, constraint in enumerate(lp.constraints()):
+        if row % 10_000 == 0 and out_of_time():
+            return None
         starts.append(len(indices))
         for var, coefficient in constraint.items():
             if coefficient:
