@@ -116,7 +116,7 @@ def run_manifest(problem: Problem, backend: str, *, options: Mapping[str, Any],
         "versions": versions(),
         "platform": platform_info(),
         "problem": {"kind": problem.kind, "name": problem.name, "source": source,
-                    "inputs": inputs, "build_options": dict(problem.options or {})},
+                    "inputs": inputs, "build_overrides": dict(problem.build_overrides or {})},
         "run": {"backend": backend, "options": dict(options), "seed": seed,
                 "time_limit": time_limit, "penalties": penalties,
                 "penalties_used": None if weights is None else dict(weights),
@@ -180,7 +180,7 @@ def replay(path: str | Path) -> tuple[Result, bool, list[str]]:
                            "fits in it depends on the machine and its load")
     is_yaml = source.suffix.lower() in YAML_SUFFIXES
     spec = load_problem(source, None if is_yaml else problem_info["kind"],
-                        options=problem_info.get("build_options") or None)
+                        options=problem_info.get("build_overrides") or None)
     result = solve(spec.problem, run["backend"], seed=run.get("seed"),
                    time_limit=run.get("time_limit"), penalties=run.get("penalties"),
                    polish_samples=bool(run.get("polish")), repair=bool(run.get("repair")),

@@ -102,6 +102,8 @@ class Problem:
     penalties: PenaltySpec = None
     data: Any = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: Build options given on top of the problem file (``--set``), for run manifests.
+    build_overrides: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     build_s: float = 0.0
 

@@ -13,7 +13,9 @@ all constraints of a group sharing one weight:
    the annealer sees), and bisect, geometrically, between the largest weight seen too
    weak and the smallest seen strong enough;
 4. stop when every group is bracketed tightly, when the best round has not improved
-   for ``patience`` rounds, or when ``max_rounds`` or ``time_budget`` is spent.
+   for ``patience`` rounds, or when ``max_rounds`` or ``time_budget`` is spent;
+5. then double all tuned weights together while that keeps the best objective and
+   raises the feasible rate (``SCALE_ROUNDS`` at most).
 
 Every round is recorded (weights by group, feasible rate, best verified objective).
 The result is the best round's weights: the best verified objective among rounds whose
@@ -52,6 +54,7 @@ import numpy as np
 from qanneal.backends.base import Backend, derive_seeds
 from qanneal.errors import InputError
 from qanneal.model import (
+    Evaluation,
     PenaltySpec,
     Problem,
     _lookup_override,
@@ -66,6 +69,8 @@ MAX_VIOLATION = 0.1
 MIN_FEASIBLE = 0.25
 #: A group is settled when its bracket [too weak, strong enough] is this narrow.
 BRACKET_RATIO = 1.25
+#: Most rounds of the final search that doubles all tuned weights together.
+SCALE_ROUNDS = 2
 
 
 @dataclass
@@ -82,6 +87,10 @@ class Calibration:
     trace: list[dict[str, Any]] = field(default_factory=list)
     best_round: int | None = None
     stopped: str = ""
+    #: The best verified answer any round found, and its round (answers are answers:
+    #: solve() returns this one when the final solve finds nothing better).
+    best_answer: Evaluation | None = None
+    best_answer_round: int | None = None
     num_samples: int = 0
     seconds: float = 0.0
 
@@ -180,7 +189,7 @@ def group_violation_rates(cqm: dimod.ConstrainedQuadraticModel, sampleset: dimod
 def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
               penalties: PenaltySpec = None, tune: Collection[str] | None = None,
               start: Mapping[str, float] | None = None, seed: int | None = None,
-              time_limit: float | None = None, max_rounds: int = 8,
+              time_limit: float | None = None, max_rounds: int = 10,
               time_budget: float | None = None, patience: int = 3,
               max_violation: float = MAX_VIOLATION, min_feasible: float = MIN_FEASIBLE,
               polish_samples: bool = False, **options: Any) -> Calibration:
@@ -219,18 +228,13 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     round_seed = derive_seeds(seed, 1)[0]
     began = time.perf_counter()
     trace: list[dict[str, Any]] = []
-    best_key: tuple | None = None
-    best_round = 0
-    best_weights = dict(base)
-    stopped = "max_rounds"
-    for r in range(max_rounds):
-        elapsed = time.perf_counter() - began
-        if time_budget is not None and r and elapsed * (r + 1) / r > time_budget:
-            stopped = "time_budget"
-            break
+    best: dict[str, Any] = {"key": None, "round": 0, "weights": dict(base),
+                            "answer": None, "answer_round": None}
+
+    def run_round(tuned: Mapping[str, float], phase: str) -> dict[str, float]:
         weights = dict(base)
         for g, members in groups.items():
-            weights.update(dict.fromkeys(members, weight[g]))
+            weights.update(dict.fromkeys(members, tuned[g]))
         round_start = time.perf_counter()
         bqm = cqm_to_penalised_bqm(problem.cqm, weights)
         raw = run_backend(instance, bqm, seed=round_seed, time_limit=time_limit, **options)
@@ -240,21 +244,38 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         evaluations, _ = evaluate_answer(problem, raw)
         num = sum(ev.occurrences for ev in evaluations)
         feasible_rate = sum(ev.occurrences for ev in evaluations if ev.feasible) / max(num, 1)
-        best = pick_best(problem, evaluations)
-        objective = (best.objective if best is not None and best.feasible
-                     and not math.isnan(best.objective) else None)
+        top = pick_best(problem, evaluations)
+        objective = (top.objective if top is not None and top.feasible
+                     and not math.isnan(top.objective) else None)
+        if objective is not None and pick_best(
+                problem, [a for a in (best["answer"], top) if a is not None]) is top:
+            best.update(answer=top, answer_round=len(trace))
         trace.append({
-            "round": r,
+            "round": len(trace), "phase": phase,
             "weights": weights_by_group(weights),
-            "feasible_rate": feasible_rate,
-            "best_objective": objective,
-            "violation_rates": rates,
-            "num_samples": num,
+            "feasible_rate": feasible_rate, "best_objective": objective,
+            "violation_rates": rates, "num_samples": num,
             "seconds": time.perf_counter() - round_start,
         })
         key = _round_key(problem, feasible_rate, objective, min_feasible)
-        if best_key is None or key > best_key:
-            best_key, best_round, best_weights = key, r, weights
+        if best["key"] is None or key > best["key"]:
+            best.update(key=key, round=len(trace) - 1, weights=weights)
+        return rates
+
+    def out_of_time() -> bool:
+        r = len(trace)
+        if time_budget is None or not r:
+            return False
+        return (time.perf_counter() - began) * (r + 1) / r > time_budget
+
+    # Phase 1, per group: bracket each weight between the largest seen too weak and the
+    # smallest seen strong enough; raise, probe lower, or bisect.
+    stopped = "max_rounds"
+    while len(trace) < max_rounds:
+        if out_of_time():
+            stopped = "time_budget"
+            break
+        rates = run_round(weight, "bracket")
         settled = True
         for g in groups:
             w = weight[g]
@@ -281,15 +302,28 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         if settled:
             stopped = "converged"
             break
-        if r - best_round >= patience:
+        if len(trace) - 1 - best["round"] >= patience:
             stopped = "no improvement"
             break
+    # Phase 2, all tuned groups together: double the best weights while that keeps the
+    # best objective and raises the feasible rate (a weight just strong enough leaves
+    # some samples infeasible; a little more often costs nothing in objective).
+    for _ in range(SCALE_ROUNDS):
+        if len(trace) >= max_rounds or out_of_time():
+            break
+        before = best["round"]
+        kept = best["weights"]
+        run_round({g: 2.0 * kept[members[0]] for g, members in groups.items()}, "scale")
+        if best["round"] == before:
+            break
     seconds = time.perf_counter() - began
+    weights = best["weights"]
     return Calibration(
-        weights=best_weights,
-        group_weights={g: best_weights[members[0]] for g, members in groups.items()},
-        trace=trace, best_round=best_round, stopped=stopped,
-        num_samples=sum(t["num_samples"] for t in trace), seconds=seconds)
+        weights=weights,
+        group_weights={g: weights[members[0]] for g, members in groups.items()},
+        trace=trace, best_round=best["round"], stopped=stopped,
+        num_samples=sum(t["num_samples"] for t in trace), seconds=seconds,
+        best_answer=best["answer"], best_answer_round=best["answer_round"])
 
 
 def _start_weight(group: str, members: list[str], base: Mapping[str, float],

@@ -147,8 +147,7 @@ def load(path: str | Path, options: dict[str, Any] | None = None) -> Spec:
                                      base_dir=path.parent,
                                      source=str(path), line_of=line_of)
     problem.name = parsed.name or problem.name or path.stem
-    # The build options in effect (file, then overrides), so a run manifest can replay it.
-    problem.options = {**problem.options, **parsed.options, **(options or {})}
+    problem.build_overrides = dict(options or {})  # so a run manifest can replay it
     if parsed.known_optimum is not None:
         problem.known_optimum = parsed.known_optimum
     if parsed.penalties is not None:
@@ -216,7 +215,7 @@ def load_problem(path: str | Path, problem_type: str | None = None, *,
         problem_type = candidates[0]
     ptype = load_problem_type(problem_type)
     problem = ptype.from_file(path, options, format=format)
-    problem.options = {**problem.options, **(options or {})}
+    problem.build_overrides = dict(options or {})
     return Spec(problem=problem, path=path)
 
 

@@ -94,3 +94,18 @@ def test_replay_needs_a_manifest(tmp_path: Path):
         replay(bad)
     assert run_cli(["solve", "--replay", str(bad)]) == 2
     assert run_cli(["solve"]) == 2
+
+
+def test_replay_keeps_build_overrides(tmp_path: Path):
+    pytest.importorskip("qanneal.problems.jobshop")
+    f = tmp_path / "js.yaml"
+    f.write_text("problem: jobshop\ndata:\n  jobs:\n    - [[0, 2], [1, 3], [2, 2]]\n"
+                 "    - [[0, 3], [2, 1], [1, 3]]\n    - [[0, 1], [1, 3], [2, 1]]\n")
+    out = tmp_path / "r.json"
+    assert run_cli(["solve", str(f), "--horizon", "11", "--seed", "1", "-o", "num_reads=10",
+                    "--json", str(out)]) == 0
+    recorded = json.loads(out.read_text())
+    assert recorded["manifest"]["problem"]["build_overrides"] == {"horizon": 11}
+    result, reproduced, differences = replay(out)
+    assert reproduced, differences
+    assert result.solution == recorded["solution"]

@@ -103,6 +103,9 @@ def test_solve_auto_records_trace_and_verifies():
     assert trace and set(trace[0]) >= {"weights", "feasible_rate", "best_objective"}
     assert set(trace[0]["weights"]) == {"one", "cap"}
     assert result.feasible and result.objective == brute_force_optimum(problem)
+    # the answer returned is no worse than any round's best (all verified answers count)
+    assert all(result.objective <= t["best_objective"] for t in trace
+               if t["best_objective"] is not None)
     assert "calibrate_s" in result.timing
     summary = result.info["penalty_calibration"]
     assert result.penalties["one[0]"] == summary["group_weights"]["one"]

@@ -37,7 +37,7 @@ from qanneal.spec import YAML_SUFFIXES, load_problem
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for a reproducible calibration.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="S",
               help="Wall-clock budget of each round's solve.")
-@click.option("--max-rounds", type=click.IntRange(min=1), default=8, show_default=True,
+@click.option("--max-rounds", type=click.IntRange(min=1), default=10, show_default=True,
               help="Most solve rounds.")
 @click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), metavar="S",
               help="Total time for all rounds.")
