@@ -191,7 +191,8 @@ def tour_violations(solution: Any, cities: Sequence[Hashable]) -> list[str]:
         problems.append(f"{len(several)} position(s) with several cities, e.g. position "
                         f"{several[0]}: {list(solution[several[0]])}")
     known = set(cities)
-    visits = Counter(s for s in solution if s is not None and not isinstance(s, (list, tuple)))
+    visits = Counter(c for s in solution
+                     for c in (s if isinstance(s, (list, tuple)) else [] if s is None else [s]))
     unknown = [c for c in visits if c not in known]
     if unknown:
         problems.append(f"{len(unknown)} unknown city(ies), e.g. {unknown[0]!r}")
