@@ -323,7 +323,8 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
     ``auto`` (best-known where available, else best-found). ``executor``: ``local``
     (process pool of ``workers``), ``serial``, ``dask`` (a new LocalCluster) or
     ``tcp://HOST:PORT`` (an existing Dask scheduler). With ``out``, every file is
-    written there (runs.jsonl line by line as runs finish).
+    written there (runs.jsonl line by line as runs finish). ``on_run`` is called with
+    each run's row as it finishes.
 
     Ctrl-C raises :class:`CompareInterrupted` after writing what finished; its
     ``.comparison`` holds those runs.
@@ -343,6 +344,8 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
                          field="options")
     if seed is None:  # always record a seed, so the comparison can be replayed
         seed = secrets.randbits(32)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(f"expected a non-negative integer, got {seed!r}", field="seed")
     infos = [_availability(name, backend, {**entries[0].backends.get(name, {}), **opts,
                                            **options.get(name, {})})
              for name, backend, opts in chosen]
@@ -442,6 +445,11 @@ def _run(comparison: Comparison, runner: Any, specs: Sequence[RunSpec], out: Pat
             runner.run(specs, on_result)
     except KeyboardInterrupt:
         comparison.interrupted = True
+    except Exception:  # the executor itself failed (e.g. a lost scheduler): keep what finished
+        if out is not None and comparison.runs:
+            comparison.files = {"runs.jsonl": out / "runs.jsonl",
+                                **report.write_all(comparison, out)}
+        raise
     finally:
         if log is not None:
             log.close()

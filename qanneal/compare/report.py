@@ -208,6 +208,13 @@ def _is_winner(winners: Mapping[tuple[int, str], Any], row: Mapping[str, Any], c
     return value is not None and best is not None and value == best
 
 
+def _feasible(row: Mapping[str, Any]) -> str:
+    """Feasibility over all returned samples, then over runs (best answer feasible)."""
+    if row.get("feasible_samples") is None and row.get("feasible_runs") is None:
+        return "-"
+    return f"{fmt_pct(row.get('feasible_samples'))} / {fmt_pct(row.get('feasible_runs'))}"
+
+
 def notes(row: Mapping[str, Any]) -> str:
     """Errors, timeouts, missing runs, MILP gap and backend-reported times, in words."""
     parts = []
@@ -244,7 +251,7 @@ def summary_table(comparison: Comparison) -> Table:
 
     table = Table(title=f"qanneal compare — {comparison.finished} of {comparison.planned} runs "
                         f"(seed {comparison.seed})", title_justify="left")
-    for col in ("problem", "backend", "runs", "best", "median", "worst", "feasible", "p_s",
+    for col in ("problem", "backend", "runs", "best", "median", "worst", "feasible s/r", "p_s",
                 "TTS99", "t/run", "gap", "notes"):
         left = col in ("problem", "backend", "notes")
         table.add_column(col, justify="left" if left else "right", no_wrap=not left,
@@ -271,7 +278,7 @@ def summary_table(comparison: Comparison) -> Table:
         table.add_row(
             problem, row["backend"], f"{row['runs']}/{row['planned']}",
             cell("best", fmt(row["best"])), cell("median", fmt(row["median"])),
-            fmt(row["worst"]), fmt_pct(row["feasible_samples"]),
+            fmt(row["worst"]), _feasible(row),
             cell("p_success", fmt(row["p_success"], 3)), cell("tts99_s", fmt_time(row["tts99_s"])),
             fmt_time(row["wall_median_s"]), fmt_pct(row["gap_median"]), escape(notes(row)))
     return table
@@ -338,13 +345,13 @@ def html_report(comparison: Comparison, images: Mapping[str, bytes]) -> str:
             (str(row["problem"]), "l"), (row["backend"], "l"),
             (fmt(row["target"]), ""), (f"{row['runs']}/{row['planned']}", ""),
             c("best", fmt(row["best"])), c("median", fmt(row["median"])), (fmt(row["worst"]), ""),
-            (fmt_pct(row["feasible_samples"]), ""), c("p_success", fmt(row["p_success"], 3)),
+            (_feasible(row), ""), c("p_success", fmt(row["p_success"], 3)),
             c("tts99_s", fmt_time(row["tts99_s"])), (fmt_time(row["time_to_target_s"]), ""),
             (_spread(row), "w"),
             (fmt_pct(row["gap_median"]), ""), (notes(row), "l"),
         ])
     summary_html = _table(["problem", "backend", "target", "runs", "best", "median", "worst",
-                           "feasible samples", "p_s", "TTS99", "time to target",
+                           "feasible: samples / runs", "p_s", "TTS99", "time to target",
                            "wall/run: median (p25–p75)", "gap (median run)", "notes"],
                           summary_rows)
     run_rows = []

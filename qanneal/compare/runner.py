@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from qanneal.backends.base import Backend
-from qanneal.errors import QanError
+from qanneal.errors import InputError, QanError
 from qanneal.model import PenaltySpec, Problem
 
 #: Each worker runs one single-threaded run per core, so libraries must not start
@@ -310,11 +310,13 @@ class ProcessExecutor:
             for w in pool:
                 w.stop(graceful)
 
-    @staticmethod
-    def _replace(pool: list[_Worker], w: _Worker, ctx: Any, on_result: OnResult,
+    def _replace(self, pool: list[_Worker], w: _Worker, ctx: Any, on_result: OnResult,
                  status: str, message: str) -> None:
         spec, elapsed = w.spec, time.perf_counter() - w.started
         w.stop(graceful=False)
+        if not w.ready:  # died before its first run: respawning would loop forever
+            raise QanError(f"a worker process failed to start (exit code {w.proc.exitcode}); "
+                           "try --executor serial to see why")
         pool[pool.index(w)] = _Worker(ctx)
         if spec is not None:
             on_result(failed_row(spec, status, message, wall_s=elapsed))
@@ -336,12 +338,20 @@ class DaskExecutor:
         self.slots = workers or default_workers()
 
     def run(self, specs: Sequence[RunSpec], on_result: OnResult) -> None:
-        from distributed import Client, LocalCluster
-
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise InputError("the dask executors need dask.distributed: "
+                             "pip install 'dask[distributed]'", field="executor") from None
         cluster = None
         try:
             if self.address:
-                client = Client(self.address, timeout="20s")
+                try:
+                    client = Client(self.address, timeout="10s")
+                except (OSError, ValueError) as exc:  # TimeoutError is an OSError
+                    raise InputError(f"cannot connect to the Dask scheduler at "
+                                     f"{self.address}: {one_line(str(exc))}",
+                                     field="executor") from None
                 nthreads = sum(client.nthreads().values())
                 self.slots = self.workers or max(1, nthreads)
             else:
@@ -418,8 +428,6 @@ def default_workers() -> int:
 def make_executor(executor: str, workers: int | None = None
                   ) -> SerialExecutor | ProcessExecutor | DaskExecutor:
     """``serial``, ``local``, ``dask`` or a scheduler address ``tcp://HOST:PORT``."""
-    from qanneal.errors import InputError
-
     if executor == "serial":
         return SerialExecutor()
     if executor == "local":
