@@ -9,6 +9,9 @@ x[v,c] <= 1`` per edge and colour (``edge[u,v,c]``, a slack-free pairwise penalt
 in ``min`` mode also ``y[c]`` = colour c is used, ``x[v,c] <= y[c]`` (``use[v,c]``),
 objective ``sum_c y[c]``. Native MILP: the textbook assignment model with
 ``x[u,c] + x[v,c] <= y[c]`` and the symmetry breaking ``y[c] >= y[c+1]``.
+(dimod's ``generators.min_vertex_coloring``, behind dwave-graphs' colouring, builds a
+BQM directly, term by term, with fixed fractional colour costs and no constraint
+labels; we need a CQM whose constraint groups the core penalises and users override.)
 
 >>> import networkx as nx
 >>> from qanneal import solve
