@@ -130,7 +130,12 @@ def tts_bars(summary: Sequence[Mapping[str, Any]], problems: Sequence[Mapping[st
     ax.invert_yaxis()
     ax.set_xlabel("TTS99 (s): expected time to reach the target with 99% confidence")
     ax.grid(axis="x", alpha=0.3)
-    _legend(ax, loc="outside")
+    from matplotlib.patches import Patch
+
+    # Proxy handles: the bars themselves may be hatched (∞), the legend shows plain colours.
+    ax.legend(handles=[Patch(color=colours[name], label=name) for name in backends]
+              + [Patch(facecolor="white", edgecolor="0.3", hatch="//", label="∞ (p_s = 0)")],
+              fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _png(fig)
 
 

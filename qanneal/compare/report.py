@@ -196,7 +196,8 @@ def _winners(summary: Sequence[Mapping[str, Any]]) -> dict[tuple[int, str], Any]
         sense = mine[0].get("sense", "min")
         out[index, "best"] = metrics.best((r.get("best") for r in mine), sense)
         out[index, "median"] = metrics.best((r.get("median") for r in mine), sense)
-        out[index, "p_success"] = metrics.best((r.get("p_success") for r in mine), "max")
+        p_best = metrics.best((r.get("p_success") for r in mine), "max")
+        out[index, "p_success"] = p_best if p_best else None  # nobody reached it: no winner
         tts = [r.get("tts99_s") for r in mine if r.get("tts99_s") is not None
                and math.isfinite(r["tts99_s"])]
         out[index, "tts99_s"] = min(tts) if tts else None

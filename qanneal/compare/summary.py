@@ -87,7 +87,7 @@ def reported_times(info: Mapping[str, Any]) -> dict[str, float]:
     number or a mapping of numbers.
 
     >>> reported_times({"qpu_timing_us": {"qpu_access_time": 15.2}, "status": "ok",
-    ...                 "solver_wall_s": 0.5, "batches": 3})
+    ...                 "solver_wall_s": 0.5, "batches": 3, "attempts_per_s": 4e7})
     {'qpu_timing_us.qpu_access_time': 15.2, 'solver_wall_s': 0.5}
     """
     out: dict[str, float] = {}
@@ -105,6 +105,8 @@ def reported_times(info: Mapping[str, Any]) -> dict[str, float]:
 
 def _timing_key(key: str) -> bool:
     key = key.lower()
+    if "per_s" in key or "per_second" in key:  # a rate (attempts_per_s), not a time
+        return False
     return "time" in key or "timing" in key or key.endswith(("_s", "_ms", "_us"))
 
 
