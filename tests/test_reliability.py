@@ -88,3 +88,14 @@ def test_dense_backend_refuses_models_that_would_not_fit(monkeypatch, run_cli, t
     run = run_cli("solve", graph, "--backend", "tabu")
     assert run.code == 2
     assert "dense 600 x 600 matrix" in run.err and "GiB" in run.err
+
+
+def test_atomic_writes_get_normal_permissions(tmp_path):
+    import os
+
+    from qanneal.io import atomic_write_text
+
+    path = atomic_write_text(tmp_path / "report.html", "<p>hi</p>")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

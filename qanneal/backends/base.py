@@ -12,6 +12,7 @@ done afterwards by the problem, for every backend alike.
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -132,3 +133,20 @@ def derive_seeds(seed: int | None, count: int) -> list[int]:
     sequence = np.random.SeedSequence(seed)
     # 31 bits: dwave-samplers and others reject seeds of 2**31 and above.
     return [int(s.generate_state(1)[0]) & 0x7FFFFFFF for s in sequence.spawn(count)]
+
+
+def seed_stream(seed: int | None) -> Iterator[int]:
+    """An endless stream of independent 31-bit seeds from one master seed, made lazily.
+
+    The first ``n`` values equal ``derive_seeds(seed, n)``.
+
+    >>> from itertools import islice
+    >>> list(islice(seed_stream(5), 3)) == derive_seeds(5, 3)
+    True
+    """
+    import numpy as np
+
+    sequence = np.random.SeedSequence(seed)
+    while True:
+        for child in sequence.spawn(64):
+            yield int(child.generate_state(1)[0]) & 0x7FFFFFFF

@@ -7,14 +7,16 @@ from typing import Any
 
 import dimod
 
-from qanneal.backends.base import Backend, RawAnswer, derive_seeds, merge_options
+from qanneal.backends.base import Backend, RawAnswer, merge_options, seed_stream
 
 
 class SimulatedAnnealingBackend(Backend):
     """dwave-samplers' ``SimulatedAnnealingSampler`` on the penalised BQM.
 
-    With ``time_limit`` it is anytime: batches of ``num_reads`` reads, each batch with a
-    fresh seed derived from ``seed``, until the budget is spent (at least one batch).
+    With ``time_limit`` it is anytime: batches of up to ``num_reads`` reads, each batch
+    with a fresh seed derived from ``seed``, until the budget is spent. The first batch
+    is a single read that measures what a read costs; a single read cannot be cut
+    short, so ``num_sweeps`` bounds the overrun.
     """
 
     name = "sa"
@@ -36,16 +38,22 @@ class SimulatedAnnealingBackend(Backend):
         sampler = SimulatedAnnealingSampler()
         start = time.perf_counter()
         batches: list[dimod.SampleSet] = []
-        seeds = iter(derive_seeds(seed, 10_000))
+        seeds = seed_stream(seed)
+        num_reads = params["num_reads"]
+        # Under a budget, a one-read probe measures the cost of a read first, so no
+        # batch overruns the budget by more than one read (a read cannot be cut short).
+        batch = 1 if time_limit is not None else num_reads
         while True:
-            batches.append(sampler.sample(model, seed=next(seeds), **kwargs))
+            batches.append(sampler.sample(model, seed=next(seeds),
+                                          **{**kwargs, "num_reads": batch}))
             elapsed = time.perf_counter() - start
-            if (time_limit is None or elapsed >= time_limit or len(batches) >= 10_000
-                    or self.should_stop()):
+            if time_limit is None or elapsed >= time_limit or self.should_stop():
                 break
-            per_batch = elapsed / len(batches)
-            if elapsed + per_batch > time_limit * 1.05:  # the next batch would overrun
+            per_read = elapsed / sum(len(b) for b in batches)
+            affordable = int((time_limit - elapsed) / per_read)
+            if affordable < 1:
                 break
+            batch = min(num_reads, affordable)
         sampleset = dimod.concatenate(batches) if len(batches) > 1 else batches[0]
         if params["beta_range"] is None:
             params["beta_range"] = list(batches[0].info.get("beta_range", []))
