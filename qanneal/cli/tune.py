@@ -143,7 +143,8 @@ def print_calibration(cal: Calibration, backend: str) -> None:
         weights = ", ".join(f"{g}={_w(w)}" for g, w in t["weights"].items())
         rates = ", ".join(f"{g} {r:.0%}" for g, r in t["violation_rates"].items() if r)
         mark = " *" if t["round"] == cal.best_round else ""
-        table.add_row(f"{t['round']}{mark}", weights, f"{t['feasible_rate']:.0%}",
+        phase = " (scale)" if t.get("phase") == "scale" else ""
+        table.add_row(f"{t['round']}{phase}{mark}", weights, f"{t['feasible_rate']:.0%}",
                       _num(t["best_objective"]), rates or "-")
     out.print(table)
     out.print(f"kept round {cal.best_round} (*); stopped: {cal.stopped}; "
