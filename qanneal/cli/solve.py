@@ -203,14 +203,49 @@ def print_result(result: Result, describe: Any = None) -> None:
         out.print(f"feasible: [green]yes[/] ({result.num_feasible}/{result.num_samples} "
                   "samples feasible" + (f", {result.num_repaired} repaired" if result.num_repaired
                                         else "") + ")")
+    elif result.solution is None:
+        out.print(f"[red]no answer[/] (status: {result.status})")
+        if result.info.get("timeout_note"):
+            out.print(result.info["timeout_note"], markup=False)
     else:
         out.print(f"feasible: [red]no[/] ({len(result.violations)} violation(s))")
         for v in result.violations[:10]:
             out.print(f"  - {v}", markup=False)
-    if result.status not in ("ok", ""):
+    if result.status not in ("ok", "") and result.solution is not None:
         out.print(f"status: {result.status}")
     if result.energy is not None:
         out.print(f"energy: {_fmt(result.energy)}")
+    details = backend_details(result.info)
+    if details:
+        out.print("backend: " + " · ".join(details), markup=False)
     t = result.timing
     out.print(f"timing: build {t['build_s']:.3f}s · solve {t['solve_s']:.3f}s · "
-              f"decode {t['decode_s']:.3f}s · total {t['total_s']:.3f}s")
+              f"decode {t['decode_s']:.3f}s · total {t['total_s']:.3f}s"
+              + (f" · calibrate {t['calibrate_s']:.3f}s" if "calibrate_s" in t else ""))
+
+
+#: Backend-reported figures worth a line in the summary (all are in --json too).
+DETAIL_KEYS = {
+    "bound": "bound {}", "gap": "MILP gap {}", "milp_objective": "MILP objective {}",
+    "chain_break_fraction": "chain breaks {}", "qpu_access_time_s": "QPU access {} s",
+    "restarts": "restarts {}", "batches": "batches {}", "kernel": "kernel {}",
+    "attempts_per_s": "{} attempts/s",
+}
+
+
+def backend_details(info: dict[str, Any]) -> list[str]:
+    """Short 'name value' strings for the figures a backend reported."""
+    out = []
+    for key, template in DETAIL_KEYS.items():
+        value = info.get(key)
+        if value is None or isinstance(value, (dict, list)):
+            continue
+        if key == "gap" and isinstance(value, float):
+            out.append(template.format(f"{value:.2%}"))
+        else:
+            out.append(template.format(_fmt(value) if isinstance(value, float) else value))
+    embedding = info.get("embedding")
+    if isinstance(embedding, dict) and "physical_qubits" in embedding:
+        out.append(f"embedding {embedding['physical_qubits']} qubits, longest chain "
+                   f"{embedding.get('max_chain_length', '?')}")
+    return out
