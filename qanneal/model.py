@@ -152,7 +152,8 @@ class Problem:
 
         Returns the BQM and the weights used. Slack variables (labelled
         ``slack_<constraint>...``) appear only for inequalities that need them:
-        ``sum(x) <= 1`` uses the pairwise penalty, with no slack.
+        ``sum(x) <= 1`` uses the pairwise penalty and ``x_u + x_v >= 1`` the product
+        ``(1 - x_u)(1 - x_v)``, with no slack.
         """
         weights = self.penalty_weights(penalties)
         return cqm_to_penalised_bqm(self.cqm, weights), weights
@@ -377,6 +378,13 @@ def _add_penalty(bqm: dimod.BinaryQuadraticModel, label: str, constraint: Any,
         bqm.add_quadratic_from(
             (variables[i], variables[j], weight)
             for i in range(len(variables)) for j in range(i + 1, len(variables)))
+        return
+    if len(terms) == 2 and all(b == -1 for b in coefficients) and constant == 1:
+        # x_u + x_v >= 1 (a cover): w * (1 - x_u)(1 - x_v) is exact and needs no slack.
+        (u, _), (v, _) = terms
+        bqm.offset += weight
+        bqm.add_linear_from([(u, -weight), (v, -weight)])
+        bqm.add_quadratic(u, v, weight)
         return
     if not all(float(b).is_integer() for b in coefficients) or not float(constant).is_integer():
         raise QanError(f"constraint {label!r} has non-integer coefficients; slack encoding "

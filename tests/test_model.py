@@ -143,3 +143,14 @@ def test_quadratic_constraint_cannot_become_a_penalty():
 
     with pytest.raises(QanError, match="quadratic"):
         cqm_to_penalised_bqm(cqm, {"q": 1.0})
+
+
+def test_two_variable_cover_uses_no_slack():
+    u, v = dimod.Binary("u"), dimod.Binary("v")
+    cqm = dimod.ConstrainedQuadraticModel()
+    cqm.set_objective(u + v)
+    cqm.add_constraint(u + v >= 1, label="cover")
+    bqm = cqm_to_penalised_bqm(cqm, {"cover": 3.0})
+    assert set(bqm.variables) == {"u", "v"}
+    energies = {(a, b): bqm.energy({"u": a, "v": b}) for a in (0, 1) for b in (0, 1)}
+    assert energies == {(0, 0): 3.0, (0, 1): 1.0, (1, 0): 1.0, (1, 1): 2.0}
