@@ -11,6 +11,7 @@ from typing import Any
 
 import dimod
 
+from qanneal.anneal.engine import DEFAULTS
 from qanneal.backends.base import Backend, RawAnswer
 
 
@@ -34,6 +35,7 @@ class AnnealBackend(Backend):
     name = "anneal"
     consumes = "bqm"
     description = "qanneal's numba annealer: SA / parallel tempering / multi-spin coding"
+    defaults = DEFAULTS  # declared, so a problem file's options are checked at load
 
     def solve(self, model: dimod.BinaryQuadraticModel, *, seed: int | None = None,
               time_limit: float | None = None, **options: Any) -> RawAnswer:
