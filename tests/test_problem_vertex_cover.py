@@ -61,8 +61,10 @@ def test_milp_reaches_the_brute_force_optimum_and_complements_mis(seed):
 
 
 def test_exact_on_the_cqm_finds_the_optimum():
-    graph = weighted_graph(7, 0.35, 1)  # 7 node variables + one slack per edge in the BQM only
-    assert solve(vertex_cover_problem(graph), "exact").objective == brute_force(graph)
+    graph = weighted_graph(7, 0.35, 1)
+    problem = vertex_cover_problem(graph)
+    assert solve(problem, "exact").objective == brute_force(graph)
+    assert problem.to_bqm()[0].num_variables == 7  # covers are penalised without slack
 
 
 def test_milp_backend_agrees_when_present():

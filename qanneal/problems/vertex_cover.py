@@ -1,8 +1,9 @@
 """Weighted minimum vertex cover: the lightest set of nodes touching every edge.
 
 CQM: one binary per node, minimise ``sum w_v x_v`` subject to ``x_u + x_v >= 1`` per
-edge (label ``edge[u,v]``), the default penalty weight ``1.1 max(w_u, w_v)`` making it
-cheaper to add an end than to leave the edge uncovered. Native MILP: the same node
+edge (label ``edge[u,v]``), which the core penalises as ``(1 - x_u)(1 - x_v)`` (no
+slack); the default weight ``1.1 max(w_u, w_v)`` makes it cheaper to add an end than
+to leave the edge uncovered. Native MILP: the same node
 variables and edge constraints. (dwave-graphs' ``min_weighted_vertex_cover`` builds
 a BQM with one global multiplier; we need a CQM with per-edge labels instead.)
 
