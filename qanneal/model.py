@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property, reduce
 from typing import Any, Literal
 
 import dimod
@@ -82,7 +82,7 @@ class Problem:
     ...     verify=lambda sol: [] if len(sol) == 1 else [f"picked {len(sol)} items, need 1"],
     ...     objective=lambda sol: sum(cost[v] for v in sol))
     >>> p.penalty_weights()
-    {'one': 3.3000000000000003}
+    {'one': 3.3125}
     >>> ev = p.evaluate({0: 0, 1: 1, 2: 0})
     >>> ev.solution, ev.objective, ev.feasible
     ([1], 1.0, True)
@@ -100,6 +100,8 @@ class Problem:
     repair: Callable[[Any], Any] | None = None
     describe: Callable[[Any], str] | None = None
     penalties: PenaltySpec = None
+    #: The problem type's own weights, under ``penalties`` (see :meth:`penalty_weights`).
+    base_penalties: PenaltySpec = None
     data: Any = None
     options: dict[str, Any] = field(default_factory=dict)
     #: Build options given on top of the problem file (``--set``), for run manifests.
@@ -109,42 +111,28 @@ class Problem:
 
     # ------------------------------------------------------------------ penalties
     def penalty_weights(self, overrides: PenaltySpec = None) -> dict[str, float]:
-        """One penalty weight per constraint: the default bound, unless overridden.
+        """One penalty weight per constraint, resolved in layers.
 
-        ``overrides`` (or, failing that, the problem's own ``penalties``) is a number
-        for every constraint, or a mapping from a constraint label, a constraint group
-        (the label before ``[``) or ``"*"`` to a number or ``"default"``. ``"auto"``
-        (everywhere, or per constraint/group) gives the default here, the starting point
-        that :func:`qanneal.penalties.calibrate` tunes; ``"dimod"`` gives
-        :func:`dimod_multiplier`.
+        From the bottom: the static bound (:func:`default_penalty_weights`); the
+        problem type's own weights (``base_penalties``, set by builders that know a
+        better bound); the problem file's ``penalties`` (``penalties``); and
+        ``overrides``. Each layer is a number for every constraint, a mode, or a
+        mapping from a constraint label, a group (the label before ``[``) or ``"*"`` to
+        a number or a mode; what a layer does not name comes from the layer below.
+        Modes: ``"default"`` (the layer below), ``"auto"`` (the layer below, as the
+        starting point :func:`qanneal.penalties.calibrate` tunes) and ``"dimod"``
+        (:func:`dimod_multiplier`).
         """
-        spec = self.penalties if overrides is None else overrides
-        defaults = default_penalty_weights(self.cqm)
-        if spec is None:
-            return defaults
-        if isinstance(spec, str):
-            if spec not in PENALTY_MODES:
-                raise InputError(f"expected a positive number, a mapping, or one of "
-                                 f"{', '.join(PENALTY_MODES)}; got {spec!r}", field="penalties")
-            spec = {"*": spec}
-        if isinstance(spec, (int, float)):
-            return {label: _positive_weight(spec, "penalties") for label in defaults}
-        weights = {}
-        for label, default in defaults.items():
-            value = _lookup_override(spec, label)
-            if value is None or value in ("default", "auto"):
-                weights[label] = default
-            elif value == "dimod":
-                weights[label] = dimod_multiplier(self.cqm)
-            else:
-                weights[label] = _positive_weight(value, f"penalties.{label}")
-        unknown = [k for k in spec if k != "*" and not _matches_any(k, defaults)]
-        if unknown:
-            groups = sorted({constraint_group(c) for c in defaults})
-            raise InputError(
-                f"no constraint or group named {unknown[0]!r}; constraints groups are: "
-                f"{', '.join(groups) or '(none)'}", field="penalties")
+        weights = default_penalty_weights(self.cqm, objective=self.objective_bqm)
+        for layer in (self.base_penalties, self.penalties, overrides):
+            weights = resolve_penalties(layer, weights, self.cqm)
         return weights
+
+    @cached_property
+    def objective_bqm(self) -> dimod.BinaryQuadraticModel:
+        """The objective as a BINARY BQM (copied once: dimod's objective view has no bulk
+        export, so the copy costs a Python step per term)."""
+        return objective_as_bqm(self.cqm)
 
     def to_bqm(self, penalties: PenaltySpec = None) -> tuple[dimod.BinaryQuadraticModel,
                                                              dict[str, float]]:
@@ -156,7 +144,7 @@ class Problem:
         ``(1 - x_u)(1 - x_v)``, with no slack.
         """
         weights = self.penalty_weights(penalties)
-        return cqm_to_penalised_bqm(self.cqm, weights), weights
+        return cqm_to_penalised_bqm(self.cqm, weights, objective=self.objective_bqm), weights
 
     # ------------------------------------------------------------------ answers
     def evaluate(self, sample: Mapping[Hashable, int]) -> Evaluation:
@@ -188,6 +176,44 @@ class Problem:
 
 
 # ---------------------------------------------------------------------- penalties
+def resolve_penalties(spec: PenaltySpec, below: Mapping[str, float],
+                      cqm: dimod.ConstrainedQuadraticModel) -> dict[str, float]:
+    """Apply one layer of penalty settings over the weights ``below`` it.
+
+    >>> x, y = dimod.Binary("x"), dimod.Binary("y")
+    >>> cqm = dimod.ConstrainedQuadraticModel()
+    >>> _ = cqm.add_constraint(x + y == 1, label="one[0]")
+    >>> _ = cqm.add_constraint(x - y <= 0, label="order")
+    >>> resolve_penalties({"one": 5, "order": "default"}, {"one[0]": 2.0, "order": 3.0}, cqm)
+    {'one[0]': 5.0, 'order': 3.0}
+    """
+    if spec is None:
+        return dict(below)
+    if isinstance(spec, str):
+        if spec not in PENALTY_MODES:
+            raise InputError(f"expected a positive number, a mapping, or one of "
+                             f"{', '.join(PENALTY_MODES)}; got {spec!r}", field="penalties")
+        spec = {"*": spec}
+    if isinstance(spec, (int, float)):
+        return {label: _positive_weight(spec, "penalties") for label in below}
+    weights = {}
+    for label, weight in below.items():
+        value = _lookup_override(spec, label)
+        if value is None or value in ("default", "auto"):
+            weights[label] = weight
+        elif value == "dimod":
+            weights[label] = dimod_multiplier(cqm)
+        else:
+            weights[label] = _positive_weight(value, f"penalties.{label}")
+    unknown = [k for k in spec if k != "*" and not _matches_any(k, below)]
+    if unknown:
+        groups = sorted({constraint_group(c) for c in below})
+        raise InputError(
+            f"no constraint or group named {unknown[0]!r}; constraint groups are: "
+            f"{', '.join(groups) or '(none)'}", field="penalties")
+    return weights
+
+
 def constraint_group(label: Hashable) -> str:
     """The group a constraint label belongs to: ``'one_start[3,1]'`` -> ``'one_start'``."""
     return str(label).split("[", 1)[0]
@@ -222,6 +248,13 @@ def one_flip_bounds(objective: dimod.QuadraticModel | dimod.BinaryQuadraticModel
     For binary variables that is ``|a_v| + sum_u |b_uv|``: an upper bound on what the
     objective can gain by leaving a constraint's feasible set one flip at a time.
     """
+    if isinstance(objective, dimod.BinaryQuadraticModel):  # bulk path, no loop per term
+        order = list(objective.variables)
+        linear, (row, col, quad), _ = objective.to_numpy_vectors(variable_order=order)
+        bound = np.abs(linear).astype(float)
+        np.add.at(bound, row, np.abs(quad))
+        np.add.at(bound, col, np.abs(quad))
+        return dict(zip(order, bound.tolist()))
     bound = {v: abs(float(bias)) for v, bias in objective.linear.items()}
     for u, v, bias in objective.iter_quadratic():
         bound[u] += abs(float(bias))
@@ -229,8 +262,24 @@ def one_flip_bounds(objective: dimod.QuadraticModel | dimod.BinaryQuadraticModel
     return bound
 
 
+def round_up_binary(weight: float, bits: int = 8) -> float:
+    """Round up to ``bits`` significant binary digits: an exact binary fraction.
+
+    Weights such as ``1.1 * 8 = 8.8`` leave ~1e-15 residues when penalties cancel
+    objective terms; samplers that derive their temperature from the smallest energy
+    gap then anneal to absurdly cold ends. Exact binary fractions cancel exactly.
+
+    >>> round_up_binary(8.8), round_up_binary(3.3), round_up_binary(4.0)
+    (8.8125, 3.3125, 4.0)
+    """
+    mantissa, exponent = math.frexp(weight)
+    return math.ldexp(math.ceil(mantissa * 2**bits), exponent - bits)
+
+
 def default_penalty_weights(cqm: dimod.ConstrainedQuadraticModel,
-                            margin: float = DEFAULT_PENALTY_MARGIN) -> dict[str, float]:
+                            margin: float = DEFAULT_PENALTY_MARGIN, *,
+                            objective: dimod.BinaryQuadraticModel | None = None
+                            ) -> dict[str, float]:
     """The default weight of every constraint, derived from the objective's coefficients.
 
     For a constraint over variables V, the weight is ``margin * max_{v in V} flip(v) / g**2``
@@ -244,16 +293,18 @@ def default_penalty_weights(cqm: dimod.ConstrainedQuadraticModel,
     A constraint whose variables do not appear in the objective still matters through
     the constraints it shares variables with (repairing it may break one of those), so
     it gets the largest one-flip bound of the whole objective (1 if the objective is
-    empty) rather than an arbitrary small weight.
+    empty) rather than an arbitrary small weight. Weights are rounded up to exact binary
+    fractions (:func:`round_up_binary`). ``objective``, the objective as a BQM, makes
+    the bound a bulk computation.
 
     >>> x, y = dimod.Binary("x"), dimod.Binary("y")
     >>> cqm = dimod.ConstrainedQuadraticModel()
     >>> cqm.set_objective(-2 * x - 5 * y + 3 * x * y)
     >>> _ = cqm.add_constraint(x + y <= 1, label="choose")
     >>> default_penalty_weights(cqm)
-    {'choose': 8.8}
+    {'choose': 8.8125}
     """
-    bounds = one_flip_bounds(cqm.objective)
+    bounds = one_flip_bounds(cqm.objective if objective is None else objective)
     overall = max(bounds.values(), default=0.0) or 1.0
     weights: dict[str, float] = {}
     for label, constraint in cqm.constraints.items():
@@ -262,7 +313,7 @@ def default_penalty_weights(cqm: dimod.ConstrainedQuadraticModel,
         step = _smallest_violation(lhs)
         # A conflict constraint is penalised linearly (weight * lhs), not squared.
         power = 1 if is_conflict_constraint(constraint) else 2
-        weights[label] = float(margin * worst / step**power)
+        weights[label] = round_up_binary(float(margin * worst / step**power))
     return weights
 
 
@@ -320,15 +371,8 @@ def _smallest_violation(lhs: dimod.QuadraticModel | dimod.BinaryQuadraticModel) 
 
 
 # ---------------------------------------------------------------------- CQM -> BQM
-def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,
-                         weights: Mapping[str, float]) -> dimod.BinaryQuadraticModel:
-    """Objective plus one weighted quadratic penalty per constraint.
-
-    Why not ``dimod.cqm_to_bqm``: it takes one multiplier for all constraints; we need
-    one per constraint, and the slack-free pairwise form for ``sum(x) <= 1``. The
-    penalties themselves come from dimod's ``add_linear_equality_constraint`` and
-    ``add_linear_inequality_constraint``.
-    """
+def objective_as_bqm(cqm: dimod.ConstrainedQuadraticModel) -> dimod.BinaryQuadraticModel:
+    """The CQM's objective as a BINARY BQM over all of the CQM's variables."""
     non_binary = [v for v in cqm.variables if cqm.vartype(v) is not dimod.BINARY]
     if non_binary:
         raise QanError(
@@ -339,9 +383,43 @@ def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,
         bqm.add_quadratic_from(cqm.objective.iter_quadratic())
     for v in cqm.variables:  # keep variables that appear only in constraints
         bqm.add_variable(v)
+    return bqm
+
+
+def drop_residues(bqm: dimod.BinaryQuadraticModel, rtol: float = 1e-12
+                  ) -> dimod.BinaryQuadraticModel:
+    """Zero the biases that are floating-point residues (below ``rtol`` x the largest).
+
+    When a penalty cancels an objective term the sum can be 1e-15 instead of 0, which
+    a sampler reads as a real (tiny) energy gap.
+    """
+    order = list(bqm.variables)
+    linear, (row, col, quad), offset = bqm.to_numpy_vectors(variable_order=order)
+    scale = max(np.abs(linear).max(initial=0.0), np.abs(quad).max(initial=0.0))
+    tiny_linear = (linear != 0) & (np.abs(linear) < rtol * scale)
+    keep = np.abs(quad) >= rtol * scale
+    if not tiny_linear.any() and keep.all():
+        return bqm
+    linear = np.where(tiny_linear, 0.0, linear)
+    return dimod.BinaryQuadraticModel.from_numpy_vectors(
+        linear, (row[keep], col[keep], quad[keep]), offset, "BINARY", variable_order=order)
+
+
+def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,
+                         weights: Mapping[str, float], *,
+                         objective: dimod.BinaryQuadraticModel | None = None
+                         ) -> dimod.BinaryQuadraticModel:
+    """Objective plus one weighted quadratic penalty per constraint.
+
+    Why not ``dimod.cqm_to_bqm``: it takes one multiplier for all constraints; we need
+    one per constraint, and the slack-free pairwise form for ``sum(x) <= 1``. The
+    penalties themselves come from dimod's ``add_linear_equality_constraint`` and
+    ``add_linear_inequality_constraint``.
+    """
+    bqm = objective_as_bqm(cqm) if objective is None else objective.copy()
     for label, constraint in cqm.constraints.items():
         _add_penalty(bqm, label, constraint, weights[label])
-    return bqm
+    return drop_residues(bqm)
 
 
 def _add_penalty(bqm: dimod.BinaryQuadraticModel, label: str, constraint: Any,

@@ -148,9 +148,15 @@ def load(path: str | Path, options: dict[str, Any] | None = None) -> Spec:
                                      source=str(path), line_of=line_of)
     problem.name = parsed.name or problem.name or path.stem
     problem.build_overrides = dict(options or {})  # so a run manifest can replay it
-    if parsed.known_optimum is not None:
+    changed = any(parsed.options.get(k) != v for k, v in (options or {}).items())
+    if parsed.known_optimum is not None and not changed:
+        # The file's known optimum belongs to the file's options; with other options
+        # it would report a false gap.
         problem.known_optimum = parsed.known_optimum
     if parsed.penalties is not None:
+        # The file's weights go over the problem type's own, not instead of them.
+        if problem.base_penalties is None:
+            problem.base_penalties, problem.penalties = problem.penalties, None
         problem.penalties = parsed.penalties
         try:
             problem.penalty_weights()

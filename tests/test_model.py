@@ -131,7 +131,9 @@ def test_too_weak_penalty_lets_the_bqm_lie_but_verify_catches_it():
 def test_default_weight_comes_from_objective_scale():
     p = _pick_one_problem()
     scaled = _pick_one_problem(scale=100)
-    assert scaled.penalty_weights()["one[0]"] == pytest.approx(100 * p.penalty_weights()["one[0]"])
+    # equal up to the rounding to 8 significant bits
+    assert scaled.penalty_weights()["one[0]"] == pytest.approx(
+        100 * p.penalty_weights()["one[0]"], rel=2**-7)
 
 
 def test_quadratic_constraint_cannot_become_a_penalty():
@@ -154,3 +156,25 @@ def test_two_variable_cover_uses_no_slack():
     assert set(bqm.variables) == {"u", "v"}
     energies = {(a, b): bqm.energy({"u": a, "v": b}) for a in (0, 1) for b in (0, 1)}
     assert energies == {(0, 0): 3.0, (0, 1): 1.0, (1, 0): 1.0, (1, 1): 2.0}
+
+
+def test_file_penalties_layer_over_the_problem_types_own():
+    p = _pick_one_problem()
+    xs = [dimod.Binary(f"y{i}") for i in range(2)]
+    p.cqm.add_constraint(dimod.quicksum(xs) <= 1, label="other[0]")
+    p.base_penalties = {"one": 7.0}  # what a problem type may set for itself
+    p.penalties = {"other": 3.0}  # what a problem file adds
+    weights = p.penalty_weights()
+    assert weights == {"one[0]": 7.0, "other[0]": 3.0}
+    assert p.penalty_weights({"*": "default"}) == weights
+    assert p.penalty_weights({"one": 2})["other[0]"] == 3.0
+
+
+def test_weight_residues_do_not_survive_conversion():
+    """A penalty cancelling an objective term must leave 0, not a 1e-15 residue."""
+    x, y = dimod.Binary("x"), dimod.Binary("y")
+    cqm = dimod.ConstrainedQuadraticModel()
+    cqm.set_objective(0.1 * x + 0.2 * y - 0.3 * x * y)
+    cqm.add_constraint(x + y == 1, label="one")
+    bqm = cqm_to_penalised_bqm(cqm, {"one": 0.15})  # x*y: -0.3 + 2*0.15 ~ 1e-17
+    assert ("x", "y") not in bqm.quadratic and ("y", "x") not in bqm.quadratic

@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 
 from qanneal import solve
 from qanneal.errors import InputError, QanError
-from qanneal.model import Problem, default_penalty_weights, is_conflict_constraint
+from qanneal.model import (
+    Problem,
+    default_penalty_weights,
+    is_conflict_constraint,
+    round_up_binary,
+)
 from qanneal.problems.jobshop import (
     JOBSHOP,
     dispatch_schedule,
@@ -80,12 +85,13 @@ def test_conflict_constraint_is_penalised_linearly():
     constraint = cqm.constraints["clash"]
     assert is_conflict_constraint(constraint)
     weights = default_penalty_weights(cqm)
-    # one-flip bound of y is 2; smallest violation is 1; linear penalty: weight 1.1 * 2
-    assert weights["clash"] == pytest.approx(2.2)
+    # one-flip bound of y is 2; smallest violation is 1; linear penalty: weight 1.1 * 2,
+    # rounded up to an exact binary fraction
+    assert weights["clash"] == round_up_binary(2.2)
     p = Problem(kind="t", cqm=cqm, decode=dict, verify=lambda s: [], objective=lambda s: 0)
     bqm, _ = p.to_bqm()
-    assert bqm.quadratic[("x", "y")] == pytest.approx(2.2)
-    assert bqm.quadratic[("y", "z")] == pytest.approx(4.4)
+    assert bqm.quadratic[("x", "y")] == pytest.approx(round_up_binary(2.2))
+    assert bqm.quadratic[("y", "z")] == pytest.approx(2 * round_up_binary(2.2))
     assert ("x", "z") not in bqm.quadratic
     # Every ground state of the penalised BQM is feasible and optimal for the CQM.
     ground = dimod.ExactSolver().sample(bqm).lowest()
