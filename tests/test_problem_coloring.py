@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import networkx as nx
 import pulp
 import pytest
-from conftest import PROBLEMS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -165,17 +163,3 @@ def test_bad_options_and_graphs_are_input_errors(tmp_path):
     spec.write_text("problem: coloring\ndata:\n  edges: [[0, 0]]\n")
     with pytest.raises(InputError, match="self-loop"):
         load(spec)
-
-
-def _examples() -> list[Path]:
-    return sorted(PROBLEMS.glob("coloring-*.yaml"))
-
-
-@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.stem)
-def test_example_files_solve_feasibly_with_sa(path):
-    spec = load(path)
-    result = solve(spec.problem, "sa", seed=spec.seed, **spec.backends.get("sa", {}))
-    assert result.feasible, result.violations
-    assert result.objective == spec.problem.objective(result.solution)
-    if spec.problem.known_optimum is not None:
-        assert result.objective >= spec.problem.known_optimum

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import itertools
 import random
-from pathlib import Path
 
 import networkx as nx
 import pulp
 import pytest
-from conftest import PROBLEMS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -126,17 +124,3 @@ def test_inline_node_weights_and_dimacs_node_weights(tmp_path):
     spec.write_text("problem: independent_set\ndata:\n  nodes: {a: -1}\n")
     with pytest.raises(InputError, match=">= 0"):
         load(spec)
-
-
-def _examples() -> list[Path]:
-    return sorted(PROBLEMS.glob("independent-set-*.yaml"))
-
-
-@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.stem)
-def test_example_files_solve_feasibly_with_sa(path):
-    spec = load(path)
-    result = solve(spec.problem, "sa", seed=spec.seed, **spec.backends.get("sa", {}))
-    assert result.feasible, result.violations
-    assert result.objective == spec.problem.objective(result.solution)
-    if spec.problem.known_optimum is not None:
-        assert result.objective <= spec.problem.known_optimum

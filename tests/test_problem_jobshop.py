@@ -277,13 +277,3 @@ def test_orlib_file_and_bad_input(tmp_path):
     bad.write_text("problem: jobshop\ndata:\n  jobs: [[[0, 1]]]\noptions:\n  horizon: 0\n")
     with pytest.raises(InputError, match="horizon"):
         load(bad)
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "problems").glob("jobshop-*.yaml")),
-                         ids=lambda p: p.name)
-def test_examples_solve_feasibly_with_sa(path):
-    spec = load(path)
-    result = solve(spec.problem, "sa", seed=spec.seed)
-    assert result.feasible, result.violations
-    if spec.problem.known_optimum is not None:
-        assert result.objective >= spec.problem.known_optimum

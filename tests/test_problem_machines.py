@@ -183,13 +183,3 @@ def test_bad_input(tmp_path):
                     "options:\n  objective: lateness\n")
     with pytest.raises(InputError, match="objective"):
         load(path)
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "problems").glob("machines-*.yaml")),
-                         ids=lambda p: p.name)
-def test_examples_solve_feasibly_with_sa(path):
-    spec = load(path)
-    result = solve(spec.problem, "sa", seed=spec.seed)
-    assert result.feasible, result.violations
-    assert result.objective >= spec.problem.known_optimum
-    assert milp_value(spec.problem) == spec.problem.known_optimum

@@ -5,12 +5,10 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
-from pathlib import Path
 
 import networkx as nx
 import pulp
 import pytest
-from conftest import PROBLEMS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +22,6 @@ from qanneal.problems.partition import (
     repair_partition,
     size_bounds,
 )
-from qanneal.spec import load
 
 
 def weighted_graph(n: int, p: float, seed: int) -> nx.Graph:
@@ -147,17 +144,3 @@ def test_penalty_groups_and_bad_input(tmp_path):
     rud.write_text("4 4\n1 2 1\n2 3 5\n3 4 1\n4 1 5\n")
     result = solve(PARTITION.from_file(rud), "exact")  # rudy read with --problem partition
     assert result.objective == 2
-
-
-def _examples() -> list[Path]:
-    return sorted(PROBLEMS.glob("partition-*.yaml"))
-
-
-@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.stem)
-def test_example_files_solve_feasibly_with_sa(path):
-    spec = load(path)
-    result = solve(spec.problem, "sa", seed=spec.seed, **spec.backends.get("sa", {}))
-    assert result.feasible, result.violations
-    assert result.objective == spec.problem.objective(result.solution)
-    if spec.problem.known_optimum is not None:
-        assert result.objective >= spec.problem.known_optimum

@@ -190,12 +190,3 @@ def test_inputs(tmp_path):
                     "  covariance: [[1, 2], [2, 1]]\noptions: {k: 1}\n")
     with pytest.raises(InputError, match="semidefinite"):
         load(spec)
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "problems").glob("portfolio-*.yaml")),
-                         ids=lambda p: p.name)
-def test_examples_solve_feasibly_with_sa(path):
-    spec = load(path)
-    result = solve(spec.problem, "sa", seed=spec.seed)
-    assert result.feasible, result.violations
-    assert result.objective >= milp(spec.problem) - 1e-9

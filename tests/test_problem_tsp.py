@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 
 import dimod
 import networkx as nx
 import numpy as np
 import pulp
 import pytest
-from conftest import PROBLEMS, SHARED
+from conftest import SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -216,17 +215,3 @@ def test_penalties_by_group_and_graph_input():
     incomplete = nx.path_graph(4)
     with pytest.raises(InputError, match="not complete"):
         tsp_problem(incomplete)
-
-
-def _examples() -> list[Path]:
-    return sorted(PROBLEMS.glob("tsp-*.yaml"))
-
-
-@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.stem)
-def test_example_files_solve_feasibly_with_sa(path):
-    spec = load(path)
-    result = solve(spec.problem, "sa", seed=spec.seed, **spec.backends.get("sa", {}))
-    assert result.feasible, result.violations
-    assert result.objective == spec.problem.objective(result.solution)
-    if spec.problem.known_optimum is not None:
-        assert result.objective >= spec.problem.known_optimum

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import itertools
 import random
-from pathlib import Path
 
 import networkx as nx
 import pulp
 import pytest
-from conftest import PROBLEMS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +18,6 @@ from qanneal.problems.vertex_cover import (
     repair_vertex_cover,
     vertex_cover_problem,
 )
-from qanneal.spec import load
 
 
 def weighted_graph(n: int, p: float, seed: int) -> nx.Graph:
@@ -115,17 +112,3 @@ def test_verify_reports_uncovered_edges_and_file_input(tmp_path):
     col.write_text("p edge 4 3\ne 1 2\ne 2 3\ne 3 4\n")
     result = solve(VERTEX_COVER.from_file(col), "exact")
     assert result.objective == 2
-
-
-def _examples() -> list[Path]:
-    return sorted(PROBLEMS.glob("vertex-cover-*.yaml"))
-
-
-@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.stem)
-def test_example_files_solve_feasibly_with_sa(path):
-    spec = load(path)
-    result = solve(spec.problem, "sa", seed=spec.seed, **spec.backends.get("sa", {}))
-    assert result.feasible, result.violations
-    assert result.objective == spec.problem.objective(result.solution)
-    if spec.problem.known_optimum is not None:
-        assert result.objective >= spec.problem.known_optimum
