@@ -32,7 +32,7 @@ EXPECTED = {
     "not-utf8.yaml": "not UTF-8",
     "python-tag.yaml": "invalid YAML",
     "unknown-option.yaml": "options.foo: unknown key",
-    "edges-and-file.yaml": "either edges or file",
+    "edges-and-file.yaml": "either edges/nodes or file",
     "unknown-format.yaml": "cannot tell the format",
     "unknown-penalty-group.yaml": "no constraint or group named 'nosuch'",
     "unknown-backend-option.yaml": "did you mean 'num_reads'",

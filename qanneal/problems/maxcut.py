@@ -16,7 +16,6 @@ linearised, with the first node's side fixed to break the symmetry.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,23 +23,23 @@ from typing import Any
 import dimod
 import networkx as nx
 import numpy as np
-from pydantic import field_validator
 
 from qanneal.errors import InputError
 from qanneal.model import MilpFormulation, Problem
-from qanneal.problems.base import FileData, ProblemType, Strict, pick_format, resolve_path
-
-Node = int | str
-FORMATS = {".rud": "rudy", ".gset": "rudy"}
+from qanneal.problems.base import ProblemType, Strict
+from qanneal.problems.graphs import (
+    GraphData,
+    check_simple,
+    edge_arrays,
+    graph_from_data,
+    number,
+    preview,
+)
 
 
 def _edge_arrays(graph: nx.Graph) -> tuple[list[Hashable], np.ndarray, np.ndarray, np.ndarray]:
     nodes = list(graph.nodes)
-    index = {v: i for i, v in enumerate(nodes)}
-    edges = list(graph.edges(data="weight", default=1.0))
-    u = np.fromiter((index[a] for a, _, _ in edges), dtype=np.int64, count=len(edges))
-    v = np.fromiter((index[b] for _, b, _ in edges), dtype=np.int64, count=len(edges))
-    w = np.fromiter((float(x) for *_, x in edges), dtype=np.float64, count=len(edges))
+    u, v, w = edge_arrays(graph, {n: i for i, n in enumerate(nodes)})
     return nodes, u, v, w
 
 
@@ -94,9 +93,9 @@ def maxcut_problem(graph: nx.Graph, *, name: str | None = None,
 
     def describe(solution: Mapping[str, Any]) -> str:
         a, b = solution["partition"]
-        return (f"side A ({len(a)} nodes): {_preview(a)}\n"
-                f"side B ({len(b)} nodes): {_preview(b)}\n"
-                f"cut value: {_number(objective(solution))}")
+        return (f"side A ({len(a)} nodes): {preview(a)}\n"
+                f"side B ({len(b)} nodes): {preview(b)}\n"
+                f"cut value: {number(objective(solution))}")
 
     return Problem(kind="maxcut", cqm=cqm, decode=decode, verify=verify,
                    objective=objective, sense="max", name=name,
@@ -135,80 +134,24 @@ def maxcut_milp(graph: nx.Graph) -> MilpFormulation:
     return MilpFormulation(lp=lp, extract=extract)
 
 
-def _preview(items: list[Any], limit: int = 20) -> str:
-    shown = ", ".join(map(str, items[:limit]))
-    return shown + (f", ... (+{len(items) - limit})" if len(items) > limit else "")
-
-
-def _number(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:.6g}"
-
-
 # ---------------------------------------------------------------------- registration
-class MaxCutData(FileData):
-    """``data:`` for max-cut: inline ``edges`` (``[u, v]`` or ``[u, v, weight]``) or a file."""
-
-    edges: list[tuple[Node, Node] | tuple[Node, Node, float]] | None = None
-    nodes: list[Node] | None = None
-
-    @field_validator("edges")
-    @classmethod
-    def _edges_ok(cls, edges: list[tuple[Any, ...]] | None) -> list[tuple[Any, ...]] | None:
-        if edges is None:
-            return None
-        if not edges:
-            raise ValueError("the graph has no edges; give at least one [u, v] or [u, v, w]")
-        seen = set()
-        for k, edge in enumerate(edges):
-            a, b = edge[0], edge[1]
-            if a == b:
-                raise ValueError(f"edge {k} [{a}, {b}] is a self-loop; a node cannot be cut "
-                                 "from itself")
-            key = frozenset((a, b))
-            if key in seen:
-                raise ValueError(f"edge {k} [{a}, {b}] is listed twice; merge the weights")
-            seen.add(key)
-            if len(edge) == 3 and not math.isfinite(edge[2]):
-                raise ValueError(f"edge {k} has weight {edge[2]}; weights must be finite")
-        return edges
-
-
 class MaxCutOptions(Strict):
     """Max-cut takes no build options."""
 
 
-def graph_from_data(data: MaxCutData, base_dir: Path) -> tuple[nx.Graph, str | None]:
-    """The graph named by a max-cut ``data:`` section (inline or file), and its name."""
-    if data.file is not None:
-        if data.edges is not None:
-            raise InputError("give either edges or file, not both", field="data")
-        path = resolve_path(data.file, base_dir)
-        pick_format(path, data.format, FORMATS)
-        from qanneal.formats.rudy import read_rudy
-
-        return read_rudy(path), path.stem
-    if data.edges is None:
-        raise InputError("give edges (a list of [u, v] or [u, v, weight]) or file",
-                         field="data")
-    graph = nx.Graph()
-    graph.add_nodes_from(data.nodes or [])
-    for edge in data.edges:
-        graph.add_edge(edge[0], edge[1], weight=float(edge[2]) if len(edge) == 3 else 1.0)
-    return graph, None
-
-
-def _build(data: MaxCutData, options: MaxCutOptions, base_dir: Path) -> Problem:
+def _build(data: GraphData, options: MaxCutOptions, base_dir: Path) -> Problem:
     graph, name = graph_from_data(data, base_dir)
     if graph.number_of_edges() == 0:
         raise InputError("the graph has no edges; max-cut needs at least one", field="data")
+    check_simple(graph, what="max-cut")
     return maxcut_problem(graph, name=name)
 
 
 MAXCUT = ProblemType(
     name="maxcut",
-    description="weighted maximum cut of a graph (inline edges or rudy/Gset file)",
-    data_model=MaxCutData,
+    description="weighted maximum cut of a graph (inline edges, rudy/Gset or DIMACS file)",
+    data_model=GraphData,
     options_model=MaxCutOptions,
     build=_build,
-    extensions=tuple(FORMATS),
+    extensions=(".rud", ".gset"),
 )
