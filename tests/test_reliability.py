@@ -99,3 +99,57 @@ def test_atomic_writes_get_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def _start_compare(out, *extra):
+    from conftest import PROBLEMS
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qanneal", "compare", str(PROBLEMS / "maxcut-small.yaml"),
+         "--backends", "sa,exact", "--repeats", "40", "--time-budget", "0.2", "--workers", "1",
+         "--out", str(out), "--seed", "3", "--no-progress", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = out / "runs.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and log.read_text().count("\n") >= 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()
+    return proc
+
+
+def _every_file_parses(out):
+    import csv
+
+    for path in out.iterdir():
+        assert not path.name.endswith(".tmp"), f"temporary file left behind: {path.name}"
+        if path.suffix == ".jsonl":
+            for line in path.read_text().splitlines():
+                json.loads(line)
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix == ".csv":
+            list(csv.DictReader(path.open()))
+        elif path.suffix == ".png":
+            assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_kill_of_compare_writes_what_finished(tmp_path):
+    out = tmp_path / "out"
+    proc = _start_compare(out)
+    proc.terminate()  # SIGTERM, as `kill PID` sends
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    _every_file_parses(out)
+    assert json.loads((out / "summary.json").read_text())["interrupted"]
+
+
+def test_hard_kill_of_compare_leaves_only_valid_files(tmp_path):
+    out = tmp_path / "out"
+    proc = _start_compare(out)
+    proc.kill()  # SIGKILL: no chance to clean up; atomic writes must still hold
+    proc.communicate(timeout=60)
+    _every_file_parses(out)
+    assert len((out / "runs.jsonl").read_text().splitlines()) >= 2

@@ -6,6 +6,7 @@ exit with code 2; there is no traceback for anything a user can cause.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -31,9 +32,15 @@ def _register_commands() -> None:
             importlib.import_module(f"{__name__}.{module.name}")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     _register_commands()
+    # `kill` (SIGTERM) takes the same path as Ctrl-C: finished work is written first.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         code = cli.main(args=list(argv) if argv is not None else None,
                         prog_name="qanneal", standalone_mode=False)
