@@ -50,8 +50,11 @@ class Batch:
 
 def _batch_of(ss: dimod.SampleSet, bqm: dimod.BinaryQuadraticModel, attempts: int = 0,
               info: dict[str, Any] | None = None) -> Batch:
-    samples = dimod.as_samples(ss)[0] if list(ss.variables) == list(bqm.variables) else (
-        ss.record.sample[:, [ss.variables.index(v) for v in bqm.variables]])
+    if list(ss.variables) == list(bqm.variables):
+        samples = ss.record.sample
+    else:  # put the columns in the BQM's variable order
+        position = {v: i for i, v in enumerate(ss.variables)}
+        samples = ss.record.sample[:, [position[v] for v in bqm.variables]]
     counts = ss.record.num_occurrences
     if np.any(counts != 1):  # expand aggregated rows: every read counts for p_s
         samples = np.repeat(samples, counts, axis=0)
