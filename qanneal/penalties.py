@@ -64,7 +64,7 @@ from qanneal.model import (
 from qanneal.registry import DEFAULT_BACKEND, get_backend
 
 #: A group is "too weak" when more than this share of the samples violate it.
-MAX_VIOLATION = 0.1
+MAX_VIOLATION = 0.02
 #: Rounds whose feasible rate is below this do not compete on objective.
 MIN_FEASIBLE = 0.25
 #: A group is settled when its bracket [too weak, strong enough] is this narrow.
