@@ -124,6 +124,56 @@ def test_msc_at_infinite_temperature_flips_everything():
     np.testing.assert_array_equal(words, ~before)
 
 
+def test_msc_words_swept_in_groups_equal_words_swept_alone():
+    # Words share a sweep (msc.GROUP at a time) only for speed: each word's result
+    # depends on its own seed alone, so a batch of 5 equals 5 single-word runs.
+    rng = np.random.default_rng(7)
+    graph = nx.random_regular_graph(4, 40, seed=7)
+    bqm = dimod.BQM({}, {e: float(rng.choice([-1.0, 1.0])) for e in graph.edges}, 0.0, "SPIN")
+    arrays = ising_arrays(bqm)
+    masks = msc.edge_masks(arrays.data)
+    betas = beta_schedule(auto_beta_range(arrays), 30)
+    seeds = np.arange(11, 16, dtype=np.uint64)
+    together = np.empty((5, arrays.num_variables), dtype=np.uint64)
+    msc.msc_anneal(arrays.indptr, arrays.indices, masks, betas, seeds, together)
+    for w in range(len(seeds)):
+        alone = np.empty((1, arrays.num_variables), dtype=np.uint64)
+        msc.msc_anneal(arrays.indptr, arrays.indices, masks, betas, seeds[w:w + 1], alone)
+        np.testing.assert_array_equal(together[w], alone[0])
+    assert len({row.tobytes() for row in together}) == 5
+
+
+def test_msc_uniform_mask_path_equals_general_path():
+    # Max-cut (every mask equal) skips the per-edge mask load; both paths must agree.
+    graph = nx.gnp_random_graph(50, 0.2, seed=3)
+    bqm = dimod.BQM({}, {e: 1.0 for e in graph.edges}, 0.0, "SPIN")
+    arrays = ising_arrays(bqm)
+    masks = msc.edge_masks(arrays.data)
+    assert msc.uniform_masks(masks)
+    nb = msc.counter_bits(arrays.indptr)
+    assert 2 ** nb > arrays.degrees.max()
+    start = np.random.default_rng(1).integers(0, 2**63, (50, 3)).astype(np.uint64)
+    fast, general = start.copy(), start.copy()
+    r1 = np.array([5, 6, 7], dtype=np.uint64)
+    r2 = r1.copy()
+    for beta in np.geomspace(0.1, 3.0, 20):
+        msc._sweep(fast, arrays.indptr, arrays.indices, masks, beta, r1, nb, False)
+        msc._sweep(general, arrays.indptr, arrays.indices, masks, beta, r2, nb, True)
+    np.testing.assert_array_equal(fast, general)
+    np.testing.assert_array_equal(r1, r2)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_msc_pm_j_glass_finds_brute_force_optimum(seed):
+    rng = np.random.default_rng(seed)
+    graph = nx.random_regular_graph(3, 16, seed=seed)
+    bqm = dimod.BQM({}, {e: float(rng.choice([-1.0, 1.0])) for e in graph.edges}, 0.0, "SPIN")
+    res = anneal(bqm, seed=seed, num_sweeps=300)
+    assert res.info["kernel"] == "msc"
+    check_sampleset(bqm, res.sampleset)
+    assert res.sampleset.first.energy == ground_energy(bqm)
+
+
 def test_msc_true_refused_when_not_applicable():
     bqm = random_bqm(6, seed=1, integer=True, vartype="SPIN")
     with pytest.raises(InputError) as err:
