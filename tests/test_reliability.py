@@ -153,3 +153,17 @@ def test_hard_kill_of_compare_leaves_only_valid_files(tmp_path):
     proc.communicate(timeout=60)
     _every_file_parses(out)
     assert len((out / "runs.jsonl").read_text().splitlines()) >= 2
+
+
+def test_anneal_engine_stops_between_batches_when_asked():
+    import threading
+
+    from qanneal.backends.anneal import AnnealBackend
+
+    problem = maxcut_problem(nx.random_regular_graph(3, 60, seed=2))
+    backend = AnnealBackend()
+    backend.stop_event = threading.Event()
+    backend.stop_event.set()  # asked to stop before the first batch ends
+    bqm, _ = problem.to_bqm()
+    answer = backend.solve(bqm, seed=1, time_limit=30, num_sweeps=50)
+    assert answer.info["batches"] == 1  # not 30 s of restarts

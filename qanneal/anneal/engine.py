@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,8 +192,12 @@ def _empty_result(bqm: dimod.BinaryQuadraticModel, params: dict[str, Any]) -> An
 
 
 def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
-           time_limit: float | None = None, **options: Any) -> AnnealResult:
+           time_limit: float | None = None, should_stop: Callable[[], bool] | None = None,
+           **options: Any) -> AnnealResult:
     """Anneal ``bqm``; see :data:`DEFAULTS` for the options.
+
+    ``should_stop`` is polled between batches: when it turns true (Ctrl-C, or the
+    caller's watchdog) the best samples so far are returned.
 
     >>> bqm = dimod.BQM({"a": 1.0, "b": -1.0}, {("a", "b"): -0.5}, 0.0, "SPIN")
     >>> res = anneal(bqm, seed=1, num_reads=2, num_sweeps=20)
@@ -255,6 +260,8 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
             best_energy = pool[keep]
             elapsed = time.perf_counter() - start
             if time_limit is None or batches >= _MAX_BATCHES:
+                break
+            if should_stop is not None and should_stop():
                 break
             if elapsed + elapsed / batches > time_limit:  # the next batch would overrun
                 break

@@ -41,5 +41,6 @@ class AnnealBackend(Backend):
               time_limit: float | None = None, **options: Any) -> RawAnswer:
         from qanneal.anneal import anneal
 
-        result = anneal(model, seed=seed, time_limit=time_limit, **options)
+        result = anneal(model, seed=seed, time_limit=time_limit, should_stop=self.should_stop,
+                        **options)
         return RawAnswer(sampleset=result.sampleset, info=result.info, params=result.params)
