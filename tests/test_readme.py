@@ -39,3 +39,16 @@ def test_readme_commands_exist():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
     assert os.access(ROOT / ".ci" / "run", os.X_OK)
+
+
+def test_readme_problem_file_example_loads_and_solves(tmp_path):
+    from qanneal import load, solve
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", text, flags=re.S).group(1)
+    path = tmp_path / "example.yaml"
+    path.write_text(block)
+    spec = load(path)
+    assert spec.time_limit > 0
+    result = solve(spec.problem, next(iter(spec.backends)), seed=spec.seed)  # no 10 s wait
+    assert result.feasible and result.objective == spec.problem.known_optimum
