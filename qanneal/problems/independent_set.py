@@ -21,7 +21,6 @@ from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
-import dimod
 import networkx as nx
 
 from qanneal.model import MilpFormulation, Problem
@@ -29,66 +28,19 @@ from qanneal.problems.base import ProblemType, Strict
 from qanneal.problems.graphs import (
     DIMACS_EXTENSIONS,
     GraphData,
-    check_simple,
     graph_from_data,
     node_weights,
-    number,
-    preview,
     sort_nodes,
 )
-
-
-def node_set_violations(graph: nx.Graph, solution: Any) -> tuple[set[Hashable], list[str]]:
-    """The solution as a set of known nodes, and what is wrong with its form."""
-    if not isinstance(solution, (list, tuple, set, frozenset)):
-        return set(), ["solution must be a list of nodes"]
-    problems = []
-    chosen = set(solution)
-    if len(chosen) != len(solution):
-        problems.append("a node is listed more than once")
-    unknown = [v for v in chosen if v not in graph]
-    if unknown:
-        problems.append(f"{len(unknown)} unknown node(s), e.g. {unknown[0]!r}")
-    return chosen - set(unknown), problems
+from qanneal.problems.node_sets import node_set_milp, node_set_problem
 
 
 def independent_set_problem(graph: nx.Graph, *, name: str | None = None,
                             known_optimum: float | None = None) -> Problem:
     """Maximum-weight independent set of ``graph`` (node attribute ``weight``, default 1)."""
-    check_simple(graph, what="independent set")
-    weights = node_weights(graph)
-    nodes = list(graph.nodes)
-    cqm = dimod.ConstrainedQuadraticModel()
-    objective = dimod.BinaryQuadraticModel("BINARY")
-    objective.add_linear_from((v, -weights[v]) for v in nodes)  # CQMs minimise
-    cqm.set_objective(objective)
-    for u, v in graph.edges:
-        cqm.add_constraint_from_iterable([(u, 1), (v, 1)], "<=", 1, label=f"edge[{u},{v}]")
-
-    def decode(sample: Mapping[Hashable, int]) -> list[Hashable]:
-        return sort_nodes(v for v in nodes if sample[v])
-
-    def verify(solution: Any) -> list[str]:
-        chosen, problems = node_set_violations(graph, solution)
-        inside = [(u, v) for u, v in graph.edges if u in chosen and v in chosen]
-        if inside:
-            problems.append(f"{len(inside)} edge(s) inside the set, e.g. {inside[0]}")
-        return problems
-
-    def objective_value(solution: Any) -> float:
-        return float(sum(weights[v] for v in set(solution)))
-
-    def repair(solution: Any) -> list[Hashable]:
-        return repair_independent_set(graph, solution, weights)
-
-    def describe(solution: Any) -> str:
-        return (f"independent set ({len(solution)} of {len(nodes)} nodes): {preview(solution)}\n"
-                f"weight: {number(objective_value(solution))}")
-
-    return Problem(kind="independent_set", cqm=cqm, decode=decode, verify=verify,
-                   objective=objective_value, sense="max", name=name,
-                   known_optimum=known_optimum, milp=lambda: independent_set_milp(graph),
-                   repair=repair, describe=describe, data=graph)
+    return node_set_problem("independent_set", graph, rule="<=", what="independent set",
+                            broken="inside the set", repair=repair_independent_set, name=name,
+                            known_optimum=known_optimum)
 
 
 def repair_independent_set(graph: nx.Graph, solution: Any,
@@ -123,22 +75,7 @@ def repair_independent_set(graph: nx.Graph, solution: Any,
 
 def independent_set_milp(graph: nx.Graph) -> MilpFormulation:
     """``max sum w_v x_v`` s.t. ``x_u + x_v <= 1`` for every edge, ``x`` binary."""
-    import pulp
-
-    weights = node_weights(graph)
-    nodes = list(graph.nodes)
-    lp = pulp.LpProblem("independent_set", pulp.LpMaximize)
-    x = {v: pulp.LpVariable(f"x_{i}", cat="Binary") for i, v in enumerate(nodes)}
-    lp += pulp.lpSum(weights[v] * x[v] for v in nodes)
-    for u, v in graph.edges:
-        lp += x[u] + x[v] <= 1
-    if not graph.number_of_edges():  # PuLP needs at least one constraint to write the LP
-        lp += pulp.lpSum(x.values()) <= len(nodes)
-
-    def extract() -> list[Hashable]:
-        return sort_nodes(v for v in nodes if round(x[v].value() or 0.0))
-
-    return MilpFormulation(lp=lp, extract=extract)
+    return node_set_milp("independent_set", graph, "<=")
 
 
 class IndependentSetOptions(Strict):

@@ -21,7 +21,6 @@ from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
-import dimod
 import networkx as nx
 
 from qanneal.model import MilpFormulation, Problem
@@ -29,53 +28,19 @@ from qanneal.problems.base import ProblemType, Strict
 from qanneal.problems.graphs import (
     DIMACS_EXTENSIONS,
     GraphData,
-    check_simple,
     graph_from_data,
     node_weights,
-    number,
-    preview,
     sort_nodes,
 )
-from qanneal.problems.independent_set import node_set_violations
+from qanneal.problems.node_sets import node_set_milp, node_set_problem
 
 
 def vertex_cover_problem(graph: nx.Graph, *, name: str | None = None,
                          known_optimum: float | None = None) -> Problem:
     """Minimum-weight vertex cover of ``graph`` (node attribute ``weight``, default 1)."""
-    check_simple(graph, what="vertex cover")
-    weights = node_weights(graph)
-    nodes = list(graph.nodes)
-    cqm = dimod.ConstrainedQuadraticModel()
-    objective = dimod.BinaryQuadraticModel("BINARY")
-    objective.add_linear_from((v, weights[v]) for v in nodes)
-    cqm.set_objective(objective)
-    for u, v in graph.edges:
-        cqm.add_constraint_from_iterable([(u, 1), (v, 1)], ">=", 1, label=f"edge[{u},{v}]")
-
-    def decode(sample: Mapping[Hashable, int]) -> list[Hashable]:
-        return sort_nodes(v for v in nodes if sample[v])
-
-    def verify(solution: Any) -> list[str]:
-        chosen, problems = node_set_violations(graph, solution)
-        open_edges = [(u, v) for u, v in graph.edges if u not in chosen and v not in chosen]
-        if open_edges:
-            problems.append(f"{len(open_edges)} edge(s) not covered, e.g. {open_edges[0]}")
-        return problems
-
-    def objective_value(solution: Any) -> float:
-        return float(sum(weights[v] for v in set(solution)))
-
-    def repair(solution: Any) -> list[Hashable]:
-        return repair_vertex_cover(graph, solution, weights)
-
-    def describe(solution: Any) -> str:
-        return (f"vertex cover ({len(solution)} of {len(nodes)} nodes): {preview(solution)}\n"
-                f"weight: {number(objective_value(solution))}")
-
-    return Problem(kind="vertex_cover", cqm=cqm, decode=decode, verify=verify,
-                   objective=objective_value, sense="min", name=name,
-                   known_optimum=known_optimum, milp=lambda: vertex_cover_milp(graph),
-                   repair=repair, describe=describe, data=graph)
+    return node_set_problem("vertex_cover", graph, rule=">=", what="vertex cover",
+                            broken="not covered", repair=repair_vertex_cover, name=name,
+                            known_optimum=known_optimum)
 
 
 def repair_vertex_cover(graph: nx.Graph, solution: Any,
@@ -113,22 +78,7 @@ def repair_vertex_cover(graph: nx.Graph, solution: Any,
 
 def vertex_cover_milp(graph: nx.Graph) -> MilpFormulation:
     """``min sum w_v x_v`` s.t. ``x_u + x_v >= 1`` for every edge, ``x`` binary."""
-    import pulp
-
-    weights = node_weights(graph)
-    nodes = list(graph.nodes)
-    lp = pulp.LpProblem("vertex_cover", pulp.LpMinimize)
-    x = {v: pulp.LpVariable(f"x_{i}", cat="Binary") for i, v in enumerate(nodes)}
-    lp += pulp.lpSum(weights[v] * x[v] for v in nodes)
-    for u, v in graph.edges:
-        lp += x[u] + x[v] >= 1
-    if not graph.number_of_edges():  # PuLP needs at least one constraint to write the LP
-        lp += pulp.lpSum(x.values()) >= 0
-
-    def extract() -> list[Hashable]:
-        return sort_nodes(v for v in nodes if round(x[v].value() or 0.0))
-
-    return MilpFormulation(lp=lp, extract=extract)
+    return node_set_milp("vertex_cover", graph, ">=")
 
 
 class VertexCoverOptions(Strict):
