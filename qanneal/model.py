@@ -310,7 +310,7 @@ def default_penalty_weights(cqm: dimod.ConstrainedQuadraticModel,
     for label, constraint in cqm.constraints.items():
         lhs = constraint.lhs
         worst = max((bounds.get(v, 0.0) for v in lhs.variables), default=0.0) or overall
-        step = _smallest_violation(lhs)
+        step = _smallest_violation(lhs, constraint.rhs)
         # A conflict constraint is penalised linearly (weight * lhs), not squared.
         power = 1 if is_conflict_constraint(constraint) else 2
         weights[label] = round_up_binary(float(margin * worst / step**power))
@@ -360,13 +360,24 @@ def dimod_multiplier(cqm: dimod.ConstrainedQuadraticModel) -> float:
     return 10.0 * largest if largest else 1.0
 
 
-def _smallest_violation(lhs: dimod.QuadraticModel | dimod.BinaryQuadraticModel) -> float:
+def _smallest_violation(lhs: dimod.QuadraticModel | dimod.BinaryQuadraticModel,
+                        rhs: float = 0.0) -> float:
+    """A lower bound on the smallest nonzero violation ``|lhs - rhs|``.
+
+    With integer data, ``lhs - rhs`` only takes multiples of the gcd of the
+    coefficients *and* the constant (``3x + 3y <= 1`` is violated by 2, not 3).
+
+    >>> x, y = dimod.Binary("x"), dimod.Binary("y")
+    >>> _smallest_violation(3 * x + 3 * y, 1.0), _smallest_violation(2 * x + 4 * y, 0.0)
+    (1.0, 2.0)
+    """
     coefficients = [abs(b) for b in lhs.linear.values() if b != 0]
     coefficients += [abs(b) for *_, b in lhs.iter_quadratic() if b != 0]
     if not coefficients:
         return 1.0
-    if all(float(c).is_integer() for c in coefficients):
-        return float(reduce(math.gcd, (int(c) for c in coefficients)))
+    constant = abs(float(lhs.offset) - float(rhs))
+    if all(float(c).is_integer() for c in coefficients) and constant.is_integer():
+        return float(reduce(math.gcd, (int(c) for c in coefficients), int(constant)))
     return min(coefficients)
 
 
