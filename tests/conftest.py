@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import networkx as nx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +40,33 @@ def run_cli(capsys):
         return CliRun(code, captured.out, captured.err)
 
     return run
+
+
+def milp_optimum(problem: Any) -> tuple[Any, float]:
+    """Solve a problem's native MILP with CBC; it must be proven optimal and pass the
+    problem's own checker. Returns the solution and its objective."""
+    import pulp
+
+    formulation = problem.milp()
+    formulation.lp.solve(pulp.PULP_CBC_CMD(msg=False))
+    assert pulp.LpStatus[formulation.lp.status] == "Optimal"
+    evaluation = problem.check(formulation.extract())
+    assert evaluation.feasible, evaluation.violations
+    return evaluation.solution, evaluation.objective
+
+
+def milp_value(problem: Any) -> float:
+    """The proven optimum of a problem's native MILP (see :func:`milp_optimum`)."""
+    return milp_optimum(problem)[1]
+
+
+def node_weighted_graph(n: int, p: float, seed: int) -> nx.Graph:
+    """G(n, p) with integer node weights 1..9 (attribute ``weight``)."""
+    graph = nx.gnp_random_graph(n, p, seed=seed)
+    rnd = random.Random(seed)
+    for v in graph:
+        graph.nodes[v]["weight"] = rnd.randint(1, 9)
+    return graph
 
 
 def run_cli_subprocess(*args: str, env: dict[str, str] | None = None, timeout: float = 120,

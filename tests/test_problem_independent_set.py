@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import random
 
 import networkx as nx
-import pulp
 import pytest
+from conftest import milp_value, node_weighted_graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,14 +20,6 @@ from qanneal.problems.independent_set import (
 from qanneal.spec import load
 
 
-def weighted_graph(n: int, p: float, seed: int) -> nx.Graph:
-    graph = nx.gnp_random_graph(n, p, seed=seed)
-    rnd = random.Random(seed)
-    for v in graph:
-        graph.nodes[v]["weight"] = rnd.randint(1, 9)
-    return graph
-
-
 def brute_force(graph: nx.Graph) -> float:
     nodes = list(graph)
     best = 0.0
@@ -40,18 +31,11 @@ def brute_force(graph: nx.Graph) -> float:
     return best
 
 
-def milp_value(problem) -> float:
-    formulation = problem.milp()
-    formulation.lp.solve(pulp.PULP_CBC_CMD(msg=False))
-    assert pulp.LpStatus[formulation.lp.status] == "Optimal"
-    solution = formulation.extract()
-    assert problem.verify(solution) == []
-    return problem.objective(solution)
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_milp_and_exact_reach_the_brute_force_optimum(seed):
-    graph = weighted_graph(11, 0.3, seed)
+    graph = node_weighted_graph(11, 0.3, seed)
     problem = independent_set_problem(graph)
     best = brute_force(graph)
     assert milp_value(problem) == best
@@ -60,14 +44,14 @@ def test_milp_and_exact_reach_the_brute_force_optimum(seed):
 
 def test_milp_backend_agrees_when_present():
     pytest.importorskip("qanneal.backends.milp")
-    graph = weighted_graph(12, 0.3, 9)
+    graph = node_weighted_graph(12, 0.3, 9)
     result = solve(independent_set_problem(graph), "milp")
     assert result.feasible and result.objective == brute_force(graph)
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_annealing_is_verified_and_never_beats_the_optimum(seed):
-    graph = weighted_graph(12, 0.3, seed)
+    graph = node_weighted_graph(12, 0.3, seed)
     problem = independent_set_problem(graph)
     result = solve(problem, "sa", seed=seed, num_reads=20)
     assert result.feasible and problem.verify(result.solution) == []
@@ -77,7 +61,7 @@ def test_annealing_is_verified_and_never_beats_the_optimum(seed):
 @settings(max_examples=50, deadline=None)
 @given(st.data())
 def test_decode_of_an_encoded_set_round_trips_and_verify_is_the_definition(data):
-    graph = weighted_graph(8, 0.35, data.draw(st.integers(0, 50)))
+    graph = node_weighted_graph(8, 0.35, data.draw(st.integers(0, 50)))
     problem = independent_set_problem(graph)
     chosen = data.draw(st.sets(st.sampled_from(list(graph))))
     decoded = problem.decode({v: int(v in chosen) for v in graph})
@@ -89,7 +73,7 @@ def test_decode_of_an_encoded_set_round_trips_and_verify_is_the_definition(data)
 @settings(max_examples=50, deadline=None)
 @given(st.data())
 def test_repair_gives_a_maximal_independent_set(data):
-    graph = weighted_graph(10, 0.3, data.draw(st.integers(0, 100)))
+    graph = node_weighted_graph(10, 0.3, data.draw(st.integers(0, 100)))
     broken = data.draw(st.lists(st.sampled_from(list(graph)), unique=True))
     fixed = repair_independent_set(graph, broken)
     problem = independent_set_problem(graph)

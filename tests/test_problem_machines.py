@@ -6,8 +6,8 @@ import itertools
 import random
 from pathlib import Path
 
-import pulp
 import pytest
+from conftest import milp_value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,13 +52,6 @@ def brute_force(durations, m, release=None, due=None, weights=None, objective="m
     return best
 
 
-def milp_value(problem):
-    formulation = problem.milp()
-    formulation.lp.solve(pulp.PULP_CBC_CMD(msg=False))
-    assert pulp.LpStatus[formulation.lp.status] == "Optimal"
-    ev = problem.check(formulation.extract())
-    assert ev.feasible, ev.violations
-    return ev.objective
 
 
 def test_docstring_instance_exact_milp_brute_force():

@@ -7,8 +7,8 @@ import random
 from collections import Counter
 
 import networkx as nx
-import pulp
 import pytest
+from conftest import milp_value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,13 +42,6 @@ def brute_force(graph: nx.Graph, k: int, hi: int) -> float:
     return best
 
 
-def milp_value(problem) -> float:
-    formulation = problem.milp()
-    formulation.lp.solve(pulp.PULP_CBC_CMD(msg=False))
-    assert pulp.LpStatus[formulation.lp.status] == "Optimal"
-    solution = formulation.extract()
-    assert problem.verify(solution) == []
-    return problem.objective(solution)
 
 
 @pytest.mark.parametrize("n, k, balance, seed", [

@@ -6,8 +6,8 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-import pulp
 import pytest
+from conftest import milp_value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,13 +58,6 @@ def brute_lots(mu, cov, lam, lots, upper):
     return best
 
 
-def milp(problem):
-    formulation = problem.milp()
-    formulation.lp.solve(pulp.PULP_CBC_CMD(msg=False))
-    assert pulp.LpStatus[formulation.lp.status] == "Optimal"
-    ev = problem.check(formulation.extract())
-    assert ev.feasible, ev.violations
-    return ev.objective
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -74,7 +67,7 @@ def test_k_of_n_exact_milp_brute_force_agree(seed, lam):
     optimum = brute_k(mu, cov, lam, 2)
     problem = portfolio_problem(NAMES, mu, cov, k=2, risk_aversion=lam)
     assert solve(problem, "exact").objective == pytest.approx(optimum)
-    assert milp(problem) == pytest.approx(optimum)
+    assert milp_value(problem) == pytest.approx(optimum)
     result = solve(problem, "sa", seed=seed)
     assert result.feasible and result.objective >= optimum - 1e-12
 
@@ -86,7 +79,7 @@ def test_sector_limit_is_respected():
                                 max_per_sector=1)
     optimum = brute_k(mu, cov, 1, 3, sectors, 1)
     assert solve(problem, "exact").objective == pytest.approx(optimum)
-    assert milp(problem) == pytest.approx(optimum)
+    assert milp_value(problem) == pytest.approx(optimum)
     over = {"weights": {"A": 1 / 3, "B": 1 / 3, "D": 1 / 3}}
     assert any("sector x" in v for v in problem.verify(over))
     fixed = problem.check(problem.repair(over))
@@ -99,7 +92,7 @@ def test_lots_all_encodings_reach_the_brute_force_optimum(scheme):
     optimum = brute_lots(mu, cov, 2.0, 4, 3)
     problem = portfolio_problem(NAMES[:3], mu, cov, lots=4, max_lots_per_asset=3,
                                 encoding=scheme, risk_aversion=2.0)
-    assert milp(problem) == pytest.approx(optimum)
+    assert milp_value(problem) == pytest.approx(optimum)
     result = solve(problem, "sa", seed=2)
     assert result.feasible
     assert result.objective >= optimum - 1e-12

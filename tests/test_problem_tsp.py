@@ -8,9 +8,8 @@ import math
 import dimod
 import networkx as nx
 import numpy as np
-import pulp
 import pytest
-from conftest import SHARED
+from conftest import SHARED, milp_optimum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,13 +42,6 @@ def brute_force(d: np.ndarray) -> float:
     return min(tour_length(d, (0, *p)) for p in itertools.permutations(range(1, n)))
 
 
-def milp_optimum(problem) -> tuple[list, float]:
-    formulation = problem.milp()
-    formulation.lp.solve(pulp.PULP_CBC_CMD(msg=False))
-    assert pulp.LpStatus[formulation.lp.status] == "Optimal"
-    tour = formulation.extract()
-    assert problem.verify(tour) == []
-    return tour, problem.objective(tour)
 
 
 def one_hot(perm: list[int]) -> dict:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import random
 
 import networkx as nx
-import pulp
 import pytest
+from conftest import milp_value, node_weighted_graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,14 +17,6 @@ from qanneal.problems.vertex_cover import (
     repair_vertex_cover,
     vertex_cover_problem,
 )
-
-
-def weighted_graph(n: int, p: float, seed: int) -> nx.Graph:
-    graph = nx.gnp_random_graph(n, p, seed=seed)
-    rnd = random.Random(seed)
-    for v in graph:
-        graph.nodes[v]["weight"] = rnd.randint(1, 9)
-    return graph
 
 
 def brute_force(graph: nx.Graph) -> float:
@@ -39,18 +30,11 @@ def brute_force(graph: nx.Graph) -> float:
     return best
 
 
-def milp_value(problem) -> float:
-    formulation = problem.milp()
-    formulation.lp.solve(pulp.PULP_CBC_CMD(msg=False))
-    assert pulp.LpStatus[formulation.lp.status] == "Optimal"
-    solution = formulation.extract()
-    assert problem.verify(solution) == []
-    return problem.objective(solution)
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_milp_reaches_the_brute_force_optimum_and_complements_mis(seed):
-    graph = weighted_graph(11, 0.3, seed)
+    graph = node_weighted_graph(11, 0.3, seed)
     best = brute_force(graph)
     assert milp_value(vertex_cover_problem(graph)) == best
     total = sum(w for _, w in graph.nodes(data="weight"))
@@ -58,7 +42,7 @@ def test_milp_reaches_the_brute_force_optimum_and_complements_mis(seed):
 
 
 def test_exact_on_the_cqm_finds_the_optimum():
-    graph = weighted_graph(7, 0.35, 1)
+    graph = node_weighted_graph(7, 0.35, 1)
     problem = vertex_cover_problem(graph)
     assert solve(problem, "exact").objective == brute_force(graph)
     assert problem.to_bqm()[0].num_variables == 7  # covers are penalised without slack
@@ -66,14 +50,14 @@ def test_exact_on_the_cqm_finds_the_optimum():
 
 def test_milp_backend_agrees_when_present():
     pytest.importorskip("qanneal.backends.milp")
-    graph = weighted_graph(12, 0.3, 9)
+    graph = node_weighted_graph(12, 0.3, 9)
     result = solve(vertex_cover_problem(graph), "milp")
     assert result.feasible and result.objective == brute_force(graph)
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_annealing_is_verified_and_never_beats_the_optimum(seed):
-    graph = weighted_graph(12, 0.3, seed)
+    graph = node_weighted_graph(12, 0.3, seed)
     problem = vertex_cover_problem(graph)
     result = solve(problem, "sa", seed=seed, num_reads=20)
     assert result.feasible and problem.verify(result.solution) == []
@@ -83,7 +67,7 @@ def test_annealing_is_verified_and_never_beats_the_optimum(seed):
 @settings(max_examples=50, deadline=None)
 @given(st.data())
 def test_decode_round_trips_and_verify_is_the_definition(data):
-    graph = weighted_graph(8, 0.35, data.draw(st.integers(0, 50)))
+    graph = node_weighted_graph(8, 0.35, data.draw(st.integers(0, 50)))
     problem = vertex_cover_problem(graph)
     chosen = data.draw(st.sets(st.sampled_from(list(graph))))
     sample = {v: int(v in chosen) for v in problem.cqm.variables if v in graph}
@@ -96,7 +80,7 @@ def test_decode_round_trips_and_verify_is_the_definition(data):
 @settings(max_examples=50, deadline=None)
 @given(st.data())
 def test_repair_gives_a_minimal_cover(data):
-    graph = weighted_graph(10, 0.3, data.draw(st.integers(0, 100)))
+    graph = node_weighted_graph(10, 0.3, data.draw(st.integers(0, 100)))
     broken = data.draw(st.lists(st.sampled_from(list(graph)), unique=True))
     fixed = set(repair_vertex_cover(graph, broken))
     assert vertex_cover_problem(graph).verify(sorted(fixed)) == []
