@@ -117,10 +117,11 @@ def test_msc_energies_equal_dimod_and_zero_temperature_gives_local_minima():
 def test_msc_at_infinite_temperature_flips_everything():
     bqm = dimod.BQM({}, {(0, 1): 1.0, (1, 2): -1.0, (0, 2): 1.0}, 0.0, "SPIN")
     arrays = ising_arrays(bqm)
-    words = np.array([[1, 2, 3]], dtype=np.uint64)
+    words = np.random.default_rng(0).integers(0, 2**63, (3, 8)).astype(np.uint64)
     before = words.copy()
-    msc.msc_sweep(words[0], arrays.indptr, arrays.indices, msc.edge_masks(arrays.data), 1e-12,
-                  np.uint64(9))
+    rngs = np.arange(8, dtype=np.uint64).reshape(1, 8)
+    msc.msc_sweep(words, arrays.indptr, arrays.indices, msc.edge_masks(arrays.data), 1e-12,
+                  rngs)
     np.testing.assert_array_equal(words, ~before)
 
 
@@ -150,17 +151,40 @@ def test_msc_uniform_mask_path_equals_general_path():
     arrays = ising_arrays(bqm)
     masks = msc.edge_masks(arrays.data)
     assert msc.uniform_masks(masks)
-    nb = msc.counter_bits(arrays.indptr)
-    assert 2 ** nb > arrays.degrees.max()
-    start = np.random.default_rng(1).integers(0, 2**63, (50, 3)).astype(np.uint64)
+    start = np.random.default_rng(1).integers(0, 2**63, (50, 8)).astype(np.uint64)
     fast, general = start.copy(), start.copy()
-    r1 = np.array([5, 6, 7], dtype=np.uint64)
+    r1 = np.arange(5, 13, dtype=np.uint64).reshape(1, 8)
     r2 = r1.copy()
+    # Hot (all words draw), cold (geometric skips) and in between.
     for beta in np.geomspace(0.1, 3.0, 20):
-        msc._sweep(fast, arrays.indptr, arrays.indices, masks, beta, r1, nb, False)
-        msc._sweep(general, arrays.indptr, arrays.indices, masks, beta, r2, nb, True)
+        msc.msc_sweep(fast, arrays.indptr, arrays.indices, masks, beta, r1, use_masks=False)
+        msc.msc_sweep(general, arrays.indptr, arrays.indices, masks, beta, r2, use_masks=True)
     np.testing.assert_array_equal(fast, general)
     np.testing.assert_array_equal(r1, r2)
+    assert not np.array_equal(fast, start)
+
+
+def test_msc_padded_layout_counts_self_edges_back():
+    # Edge lists are padded to a multiple of 4 with self-edges that each count 1; the
+    # counter's start takes them back, and its decision bit covers every degree.
+    graph = nx.gnp_random_graph(40, 0.25, seed=5)
+    arrays = ising_arrays(dimod.BQM({}, {e: 1.0 for e in graph.edges}, 0.0, "SPIN"))
+    order, pptr, pind, pmask, degrees, bases, nb = msc.padded_layout(
+        arrays.indptr, arrays.indices, msc.edge_masks(arrays.data))
+    assert sorted(order.tolist()) == list(range(40))
+    np.testing.assert_array_equal(degrees, arrays.degrees[order])
+    blocks = np.diff(pptr) // msc.BLOCK
+    assert (np.diff(pptr) % msc.BLOCK == 0).all() and (np.diff(blocks) >= 0).all()
+    assert 2 ** nb > degrees.max()
+    pad = np.diff(pptr) - degrees
+    np.testing.assert_array_equal(bases, 2 ** nb - (degrees + 1) // 2 - pad)
+    assert (bases >= 0).all()
+    for k in range(40):
+        own = pind[pptr[k]:pptr[k + 1]]
+        assert (own == k).sum() == pad[k]
+        v = order[k]
+        neighbours = arrays.indices[arrays.indptr[v]:arrays.indptr[v + 1]]
+        assert sorted(order[own[own != k]].tolist()) == sorted(neighbours.tolist())
 
 
 @pytest.mark.parametrize("seed", [1, 2])

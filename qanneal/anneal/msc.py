@@ -1,37 +1,32 @@
-"""Multi-spin coding: 64 SA replicas per uint64 word, bitwise Metropolis.
+"""Multi-spin coding: 64 SA replicas per uint64 word, eight words per SIMD vector.
 
 Applies when ``h = 0`` and every coupling is ``+c`` or ``-c`` (unweighted max-cut, +-J
-spin glasses); :meth:`IsingArrays.msc_applicable` decides. Bit ``r`` of ``x[i]`` is
-replica ``r``'s spin ``i`` (1 means ``s = -1``). For variable ``i`` of degree ``d`` let
-``U`` be the number of *unsatisfied* incident edges (``J_ij s_i s_j = +c``); flipping
-``i`` changes the energy by ``2c (d - 2U)``.
+spin glasses); :meth:`IsingArrays.msc_applicable` decides. Bit ``r`` of word ``w`` of
+``x[i]`` is replica ``64 w + r``'s spin ``i`` (1 means ``s = -1``). For variable ``i``
+of degree ``d`` let ``U`` be the number of *unsatisfied* incident edges
+(``J_ij s_i s_j = +c``); flipping ``i`` changes the energy by ``2c (d - 2U)``.
 
-Per attempt, ``U`` is counted for all 64 replicas at once with a bit-sliced counter
-(bit ``b`` of the count in word ``c_b``, bits ``0..nb`` with ``2**nb`` > every degree);
-edge ``(i, j)`` is unsatisfied in the replicas where ``x_i ^ x_j ^ m_ij`` is set
-(``m_ij`` all ones for ``J_ij > 0``; when every mask is equal, as in max-cut, it is
-folded into ``x_i`` once per spin). Metropolis accepts when
-``u < exp(-2 beta c (d - 2U))``, i.e. when ``U >= t = floor((d - X) / 2) + 1`` with
-``X = -ln(u) / (2 beta c)``: one integer threshold. The counter starts at
-``2**nb - ceil(d/2)`` instead of 0, so its bit ``nb`` already is the usual test
-``U >= ceil(d/2)`` (no uphill step), and any other threshold costs one constant
-carry chain (``U + ceil(d/2) - t``) instead of a full comparison.
+Counting. Per attempt ``U`` is counted for all 512 replicas of a vector at once with
+a bit-sliced counter (bit ``b`` of the count in vector ``c_b``): edge ``(i, j)`` is
+unsatisfied where ``x_i ^ x_j ^ m_ij`` is set (``m_ij`` all ones for ``J_ij > 0``),
+and four edges at a time go through two levels of carry-save adders. Every edge list
+is padded to a multiple of four with *self-edges* (``j = i``, mask all ones: each adds
+exactly 1 everywhere, which the counter's start value takes back), so there is no
+remainder loop, and variables are swept in order of their number of blocks, so the
+block loop's trip count almost never changes (both were measured branch-miss costs).
 
-The replicas of a word do not each get their own uniform: that would cost 64 draws
-per attempt. Multi-spin codes usually share one (Isakov et al., Comput. Phys. Commun.
-192 (2015) 265), but then replicas that become equal stay equal for ever -- on a
-60-spin graph 128 replicas collapsed to 32 distinct states. Here each attempt draws
-two uniforms and a random 64-bit mask deals them to the replicas, so clones split
-again; the replicas are still *correlated* restarts, which is fine for optimisation,
-and a sweep costs ~``7 d`` word operations per 64 attempts. Several words (``GROUP``)
-are swept spin by spin together so the CPU overlaps them; each keeps its own
-generator, so results do not depend on the grouping or the thread count.
-
-Tried and dropped: a coin per replica from 64-bit Bernoulli masks (binary digits of
-``p`` compared with random words, Binomial count + positions for small ``p``). It
-kept the quality but ran 1.7x slower: its data-dependent branches mispredict, while
-random words are not the bottleneck (drawing them from a pre-filled buffer changed
-nothing). The counting is: ~1.6 ns per edge per word here on Gset G1.
+Acceptance. Metropolis accepts when ``u < exp(-2 beta c (d - 2U))``, i.e. when ``U`` is
+at least an integer threshold ``t``; ``t = ceil(d/2)`` (no uphill step) unless ``u`` is
+below the smallest uphill step's acceptance ``p1``. The counter starts at
+``2**nb - ceil(d/2) - pad``, so its bit ``nb`` already is the test ``U >= ceil(d/2)``,
+and another threshold costs one constant carry chain. The replicas of a word do not
+each get their own uniform (64 draws per attempt); each attempt draws two uniforms per
+word and a random mask deals them to the replicas, so replicas that became identical
+split again (sharing one uniform, Isakov et al., CPC 192 (2015) 265, collapsed 128
+replicas to 32 distinct states on a 60-spin graph). When ``p1`` is small (cold sweeps)
+the uniforms are not drawn at all: the attempts at which ``u < p1`` are found by
+geometric skips, so a cold attempt for all 512 replicas is a comparison with the next
+such attempt; thresholds come from a per-sweep table instead of a logarithm.
 
 Energies are never taken from this kernel: the caller recomputes every returned
 sample's energy with dimod.
@@ -42,15 +37,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from qanneal.anneal.kernels import draw53, draw64, seed_state
+from qanneal.anneal.kernels import _SM_GAMMA, _SM_MUL1, _SM_MUL2, draw53, draw64, seed_state
+from qanneal.anneal.simd import LANES, add, less, load_row, mul, neg, shl, shr, splat, store_row
 
 #: Largest degree the 8-bit counter (bits 0..7) handles; :func:`msc_supported` checks it.
 MAX_DEGREE = 127
+#: Edges per carry-save block; edge lists are padded to a multiple of it.
+BLOCK = 4
+#: Below this acceptance of the smallest uphill step, uniforms are skipped geometrically
+#: (measured: faster than drawing for all eight words only below about 1%).
+SKIP_BELOW = 0.01
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 _ZERO = np.uint64(0)
+_LOW32 = np.uint64(0xFFFFFFFF)
 _INV53 = 1.0 / 9007199254740992.0
-#: Words (of 64 replicas) swept together, spin by spin; each keeps its own generator.
-GROUP = 4
+_ONE53 = 9007199254740992.0
 
 
 def msc_supported(degrees: np.ndarray) -> bool:
@@ -63,9 +64,64 @@ def edge_masks(data: np.ndarray) -> np.ndarray:
     return np.where(data > 0, np.uint64(0xFFFFFFFFFFFFFFFF), np.uint64(0)).astype(np.uint64)
 
 
+@njit(cache=True)
+def uniform_masks(masks) -> bool:
+    """Whether every edge has the same mask (max-cut: all couplings +c)."""
+    for p in range(masks.shape[0]):
+        if masks[p] != masks[0]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def padded_layout(indptr, indices, masks):
+    """Sweep order and padded CSR: ``(order, pptr, pind, pmask, degrees, bases, nb)``.
+
+    ``order[k]`` is the variable swept k-th (fewest blocks first, stable); the padded
+    arrays use positions in that order. ``degrees`` are the true degrees, ``bases`` the
+    counter start values, ``nb`` the counter's decision bit.
+    """
+    n = indptr.shape[0] - 1
+    blocks = np.empty(n, dtype=np.int64)
+    for v in range(n):
+        blocks[v] = max((indptr[v + 1] - indptr[v] + BLOCK - 1) // BLOCK, 1)
+    order = np.argsort(blocks, kind="mergesort")
+    pos = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        pos[order[k]] = k
+    pptr = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n):
+        pptr[k + 1] = pptr[k] + BLOCK * blocks[order[k]]
+    pind = np.empty(pptr[n], dtype=np.int64)
+    pmask = np.full(pptr[n], _ALL, dtype=np.uint64)
+    degrees = np.empty(n, dtype=np.int64)
+    nb = 1
+    for k in range(n):
+        v = order[k]
+        d = indptr[v + 1] - indptr[v]
+        degrees[k] = d
+        q = pptr[k]
+        for p in range(indptr[v], indptr[v + 1]):
+            pind[q] = pos[indices[p]]
+            pmask[q] = masks[p]
+            q += 1
+        while q < pptr[k + 1]:
+            pind[q] = k  # self-edge: x_i ^ x_i ^ ones counts 1 in every replica
+            q += 1
+        half = (d + 1) >> 1
+        # 2**nb > d keeps counter + any threshold offset below 2**(nb + 1), and
+        # 2**nb >= half + pad keeps the start value non-negative.
+        while (1 << nb) <= d or (1 << nb) < half + (pptr[k + 1] - pptr[k] - d):
+            nb += 1
+    bases = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        bases[k] = (1 << nb) - ((degrees[k] + 1) >> 1) - (pptr[k + 1] - pptr[k] - degrees[k])
+    return order, pptr, pind, pmask, degrees, bases, nb
+
+
 @njit(cache=True, inline="always")
 def _pick(c0, c1, c2, c3, c4, c5, c6, c7, b):
-    """Counter word ``b`` (``b`` is fixed for a run, so the branches always predict)."""
+    """Counter vector ``b`` (``b`` is fixed for a run, so the branches always predict)."""
     if b == 2:
         return c2
     if b == 3:
@@ -82,35 +138,33 @@ def _pick(c0, c1, c2, c3, c4, c5, c6, c7, b):
 
 
 @njit(cache=True, inline="always")
-def _count(x, w, indices, masks, start, stop, xi, base, nb, use_masks):
-    """Bit-sliced ``base + U`` (8 words, bits 0..``nb`` used), word ``w`` of ``x`` (n, W).
+def _count(xg, indices, masks, start, nblk, xi, base, nb, use_masks):
+    """Bit-sliced ``base + U + pad`` for the 512 replicas of ``xi`` (bits 0..nb used).
 
     ``use_masks`` is a literal at every call site: False when every edge mask equals
     ``masks[start]`` (max-cut), which drops one load and one XOR per edge.
     """
-    c0 = _ZERO - np.uint64(base & 1)
-    c1 = _ZERO - np.uint64((base >> 1) & 1)
-    c2 = _ZERO - np.uint64((base >> 2) & 1)
-    c3 = _ZERO - np.uint64((base >> 3) & 1)
-    c4 = _ZERO - np.uint64((base >> 4) & 1)
-    c5 = _ZERO - np.uint64((base >> 5) & 1)
-    c6 = _ZERO - np.uint64((base >> 6) & 1)
-    c7 = _ZERO - np.uint64((base >> 7) & 1)
-    xm = xi ^ masks[0]
+    c0 = splat(_ZERO - np.uint64(base & 1))
+    c1 = splat(_ZERO - np.uint64((base >> 1) & 1))
+    c2 = splat(_ZERO - np.uint64((base >> 2) & 1))
+    c3 = splat(_ZERO - np.uint64((base >> 3) & 1))
+    c4 = splat(_ZERO - np.uint64((base >> 4) & 1))
+    c5 = splat(_ZERO - np.uint64((base >> 5) & 1))
+    c6 = splat(_ZERO - np.uint64((base >> 6) & 1))
+    c7 = splat(_ZERO - np.uint64((base >> 7) & 1))
+    xm = xi ^ masks[start]
     p = start
-    # Four edges at a time through two levels of carry-save (full) adders: ~6 word
-    # operations per edge instead of a ripple through every counter bit.
-    while p + 4 <= stop:
+    for _ in range(nblk):
         if use_masks:
-            e1 = xi ^ x[indices[p], w] ^ masks[p]
-            e2 = xi ^ x[indices[p + 1], w] ^ masks[p + 1]
-            e3 = xi ^ x[indices[p + 2], w] ^ masks[p + 2]
-            e4 = xi ^ x[indices[p + 3], w] ^ masks[p + 3]
+            e1 = xi ^ load_row(xg, indices[p]) ^ masks[p]
+            e2 = xi ^ load_row(xg, indices[p + 1]) ^ masks[p + 1]
+            e3 = xi ^ load_row(xg, indices[p + 2]) ^ masks[p + 2]
+            e4 = xi ^ load_row(xg, indices[p + 3]) ^ masks[p + 3]
         else:
-            e1 = xm ^ x[indices[p], w]
-            e2 = xm ^ x[indices[p + 1], w]
-            e3 = xm ^ x[indices[p + 2], w]
-            e4 = xm ^ x[indices[p + 3], w]
+            e1 = xm ^ load_row(xg, indices[p])
+            e2 = xm ^ load_row(xg, indices[p + 1])
+            e3 = xm ^ load_row(xg, indices[p + 2])
+            e4 = xm ^ load_row(xg, indices[p + 3])
         u = c0 ^ e1
         k1 = (c0 & e1) | (u & e2)
         c0 = u ^ e2
@@ -120,58 +174,34 @@ def _count(x, w, indices, masks, start, stop, xi, base, nb, use_masks):
         u = c1 ^ k1
         k3 = (c1 & k1) | (u & k2)
         c1 = u ^ k2
-        t = c2 & k3
-        c2 ^= k3
-        if nb >= 3:
-            t2 = c3 & t
-            c3 ^= t
-            t = c4 & t2
-            c4 ^= t2
-            if nb >= 5:
-                t2 = c5 & t
-                c5 ^= t
-                t = c6 & t2
-                c6 ^= t2
-                c7 ^= t
-            else:
-                c5 ^= t
-        else:
-            c3 ^= t
-        p += 4
-    while p < stop:  # the last 0-3 edges: plain ripple
-        if use_masks:
-            e = xi ^ x[indices[p], w] ^ masks[p]
-        else:
-            e = xm ^ x[indices[p], w]
-        t = c0 & e
-        c0 ^= e
-        e = c1 & t
-        c1 ^= t
-        t = c2 & e
-        c2 ^= e
-        if nb >= 3:
-            e = c3 & t
-            c3 ^= t
-            t = c4 & e
-            c4 ^= e
-            if nb >= 5:
-                e = c5 & t
-                c5 ^= t
-                t = c6 & e
-                c6 ^= e
-                c7 ^= t
-            else:
-                c5 ^= t
-        else:
-            c3 ^= t
-        p += 1
+        if nb >= 2:  # k3 (weight 4) ripples up to bit nb
+            t = c2 & k3
+            c2 = c2 ^ k3
+            if nb >= 3:
+                t2 = c3 & t
+                c3 = c3 ^ t
+                if nb >= 4:
+                    t = c4 & t2
+                    c4 = c4 ^ t2
+                    if nb >= 5:
+                        t2 = c5 & t
+                        c5 = c5 ^ t
+                        if nb >= 6:
+                            t = c6 & t2
+                            c6 = c6 ^ t2
+                            if nb >= 7:
+                                c7 = c7 ^ t
+        p += BLOCK
     return c0, c1, c2, c3, c4, c5, c6, c7
 
 
 @njit(cache=True, inline="always")
 def _top_plus(c0, c1, c2, c3, c4, c5, c6, c7, nb, add):
-    """Bit ``nb`` of (counter + the constant ``add``), i.e. where ``U + add >= ceil(d/2)``."""
-    carry = _ZERO
+    """Bit ``nb`` of (counter + ``add``), ``add`` a vector of per-word constants.
+
+    That is where ``U + add >= ceil(d/2)``: with ``add = ceil(d/2) - t``, where ``U >= t``.
+    """
+    carry = splat(_ZERO)
     for b in range(nb):
         if b == 0:
             cb = c0
@@ -187,129 +217,219 @@ def _top_plus(c0, c1, c2, c3, c4, c5, c6, c7, nb, add):
             cb = c5
         else:
             cb = c6
-        dm = _ZERO - np.uint64((add >> b) & 1)  # branch-free: add's bits are random
+        dm = neg(shr(add, b) & 1)
         carry = (cb & carry) | ((cb | carry) & dm)
     return _pick(c0, c1, c2, c3, c4, c5, c6, c7, nb) ^ carry
 
 
 @njit(cache=True, inline="always")
-def _threshold(d, r, inv2b):
-    """Smallest unsatisfied count accepted for uniform ``(r + 1/2) / 2**53`` (>= 0)."""
-    t = np.floor((d + np.log((r + 0.5) * _INV53) * inv2b) * 0.5) + 1.0
-    return np.int64(max(t, 0.0))
+def _threshold(r, q, par, half):
+    """Smallest accepted ``U`` for 53 random bits ``r`` (``q``: this sweep's table).
+
+    Counts the table entries above ``r`` without an early exit: the trip count is the
+    same for all eight words of a spin, so the loop predicts where a search would not.
+    """
+    j = 0
+    for k in range(1, half + 1):
+        j += r < q[par, k]
+    return half - j
 
 
 @njit(cache=True, inline="always")
-def _sweep(xg, indptr, indices, masks, beta, rngs, nb, use_masks):
-    """One in-order sweep of the ``W`` words in ``xg`` ((n, W): word ``w`` is column w).
+def _draw_vec(state):
+    """(new states, 64 random bits) for eight SplitMix64 streams: :func:`draw64` per word."""
+    state = add(state, splat(_SM_GAMMA))
+    z = mul(state ^ shr(state, 30), splat(_SM_MUL1))
+    z = mul(z ^ shr(z, 27), splat(_SM_MUL2))
+    return state, z ^ shr(z, 31)
 
-    Every word has its own generator ``rngs[w]`` and does exactly what it would do on
-    its own; handling a few words per spin only lets the CPU overlap them (the edge
-    loop's trip count then repeats, and a spin's W words share one cache line).
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _geometric(rng, log1mp):
+    """(new state, attempts before the next one with ``u < p``), ``log1mp = log(1 - p)``."""
+    rng, r = draw53(rng)
+    g = np.floor(np.log((r + 0.5) * _INV53) / log1mp)
+    return rng, np.int64(min(g, 4.0e18))
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _sweep(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, nxt, q, plan,
+           use_masks):
+    """One sweep of the (n, 8) words ``xg``; word ``w`` draws from ``rngs[0, w]`` only.
+
+    ``nxt`` (2, 8), ``q`` (2, max ceil(d/2) + 1) and ``plan`` (3, 8) are scratch.
     """
-    inv2b = 0.5 / beta
-    p_odd = np.int64(np.exp(-2.0 * beta) * 9007199254740992.0)  # uphill step 2c (d odd)
-    p_even = np.int64(np.exp(-4.0 * beta) * 9007199254740992.0)  # 4c (d even)
-    top = np.int64(1) << nb
-    for i in range(xg.shape[0]):
-        start = indptr[i]
-        stop = indptr[i + 1]
-        d = stop - start
-        half = (d + 1) >> 1  # U >= ceil(d/2): the flip does not raise the energy
-        p_min = p_odd if d & 1 else p_even
-        for w in range(xg.shape[1]):
-            rng = rngs[w]
-            # Two uniforms per attempt, dealt to the replicas by a random mask: replicas
-            # that happen to be identical then split again instead of staying clones.
-            rng, ra = draw53(rng)
-            rng, rb = draw53(rng)
-            # Below the smallest uphill step's acceptance the threshold is just
-            # ceil(d/2): at low temperature that is nearly every attempt, and no log.
-            ta = half if ra >= p_min else _threshold(d, ra, inv2b)
-            tb = half if rb >= p_min else _threshold(d, rb, inv2b)
-            xi = xg[i, w]
-            if ta == 0 and tb == 0:  # even the worst flip is accepted everywhere
-                xg[i, w] = ~xi
-                rngs[w] = rng
-                continue
-            # The counter starts at 2**nb - ceil(d/2): its bit nb is "U >= ceil(d/2)".
-            c0, c1, c2, c3, c4, c5, c6, c7 = _count(xg, w, indices, masks, start, stop,
-                                                    xi, top - half, nb, use_masks)
-            if ta == tb:
-                if ta == half:
-                    xg[i, w] = xi ^ _pick(c0, c1, c2, c3, c4, c5, c6, c7, nb)
-                else:
-                    xg[i, w] = xi ^ _top_plus(c0, c1, c2, c3, c4, c5, c6, c7, nb, half - ta)
-            else:
+    n = xg.shape[0]
+    for j in range(1, q.shape[1]):
+        q[0, j] = np.int64(np.exp(-4.0 * beta * j) * _ONE53)  # d even: uphill 4c j
+        q[1, j] = np.int64(np.exp(-2.0 * beta * (2 * j - 1)) * _ONE53)  # d odd: 2c(2j-1)
+    pf = q[1, 1] * _INV53
+    skip = pf < SKIP_BELOW
+    log1mp = np.log1p(-pf)
+    soonest = n
+    if skip:
+        for w in range(LANES):
+            rng = rngs[0, w]
+            rng, nxt[0, w] = _geometric(rng, log1mp)
+            rng, nxt[1, w] = _geometric(rng, log1mp)
+            rngs[0, w] = rng
+            soonest = min(soonest, nxt[0, w], nxt[1, w])
+    for i in range(n):
+        start = pptr[i]
+        d = degrees[i]
+        half = (d + 1) >> 1
+        xi = load_row(xg, i)
+        c0, c1, c2, c3, c4, c5, c6, c7 = _count(xg, indices, masks, start,
+                                                (pptr[i + 1] - start) // BLOCK, xi,
+                                                bases[i], nb, use_masks)
+        flip = _pick(c0, c1, c2, c3, c4, c5, c6, c7, nb)
+        if skip and i < soonest:  # no word draws u < p1 here: threshold ceil(d/2)
+            store_row(xg, i, xi ^ flip)
+            continue
+        par = d & 1
+        if not skip:
+            # Every word draws: all eight at once, thresholds counted as in _threshold.
+            state, r = _draw_vec(load_row(rngs, 0))
+            state, deal = _draw_vec(state)
+            store_row(rngs, 0, state)
+            # Two 32-bit uniforms per draw (scaled to 53 bits): a resolution of 2**-32
+            # is far below anything the schedule can tell apart.
+            ra = shl(shr(r, 32), 21)
+            rb = shl(r & _LOW32, 21)
+            ja = splat(_ZERO)
+            jb = splat(_ZERO)
+            for k in range(1, half + 1):
+                qk = splat(np.uint64(q[par, k]))
+                ja = add(ja, neg(less(ra, qk)))
+                jb = add(jb, neg(less(rb, qk)))
+            # Two uniforms dealt to the replicas by a random mask: replicas that happen
+            # to be identical split again instead of staying clones.
+            flip = (_top_plus(c0, c1, c2, c3, c4, c5, c6, c7, nb, ja) & deal) | (
+                _top_plus(c0, c1, c2, c3, c4, c5, c6, c7, nb, jb) & ~deal)
+            store_row(xg, i, xi ^ flip)
+            continue
+        soonest = n
+        uphill = False
+        for w in range(LANES):
+            rng = rngs[0, w]
+            ta = half
+            if nxt[0, w] == i:
+                rng, r = draw53(rng)
+                ta = _threshold(np.int64((r + 0.5) * pf), q, par, half)
+                rng, g = _geometric(rng, log1mp)
+                nxt[0, w] = i + 1 + g
+            tb = half
+            if nxt[1, w] == i:
+                rng, r = draw53(rng)
+                tb = _threshold(np.int64((r + 0.5) * pf), q, par, half)
+                rng, g = _geometric(rng, log1mp)
+                nxt[1, w] = i + 1 + g
+            soonest = min(soonest, nxt[0, w], nxt[1, w])
+            deal = _ALL
+            if ta != tb:
                 rng, deal = draw64(rng)
-                xg[i, w] = xi ^ (
-                    (_top_plus(c0, c1, c2, c3, c4, c5, c6, c7, nb, half - ta) & deal)
-                    | (_top_plus(c0, c1, c2, c3, c4, c5, c6, c7, nb, half - tb) & ~deal))
-            rngs[w] = rng
+            uphill |= ta != half or tb != half
+            plan[0, w] = half - ta
+            plan[1, w] = half - tb
+            plan[2, w] = deal
+            rngs[0, w] = rng
+        if uphill:
+            deal = load_row(plan, 2)
+            flip = (_top_plus(c0, c1, c2, c3, c4, c5, c6, c7, nb, load_row(plan, 0)) & deal) | (
+                _top_plus(c0, c1, c2, c3, c4, c5, c6, c7, nb, load_row(plan, 1)) & ~deal)
+        store_row(xg, i, xi ^ flip)
 
 
-@njit(cache=True)
-def counter_bits(indptr) -> int:
-    """``nb``: the counter uses bits 0..nb with ``2**nb`` > every degree (nb <= 7)."""
-    nb = 1
-    for i in range(indptr.shape[0] - 1):
-        while (1 << nb) <= indptr[i + 1] - indptr[i]:
-            nb += 1
-    return nb
+@njit(cache=True, parallel=True, error_model="numpy")
+def _anneal(pptr, indices, masks, degrees, bases, nb, betas, seeds, out):
+    """SA for ``len(seeds)`` words in vectors of 8; word ``w`` of ``out`` from ``seeds[w]``."""
+    n = degrees.shape[0]
+    k = seeds.shape[0]
+    hmax = 1
+    for i in range(n):
+        hmax = max(hmax, (degrees[i] + 1) >> 1)
+    uniform = uniform_masks(masks)
+    for g in prange((k + LANES - 1) // LANES):
+        xg = np.empty((n, LANES), dtype=np.uint64)
+        rngs = np.empty((1, LANES), dtype=np.uint64)
+        nxt = np.zeros((2, LANES), dtype=np.int64)
+        q = np.zeros((2, hmax + 1), dtype=np.int64)
+        plan = np.empty((3, LANES), dtype=np.uint64)
+        for w in range(LANES):
+            # Lanes past the last seed are padding: any stream will do, results dropped.
+            s = seeds[g * LANES + w] if g * LANES + w < k else seeds[k - 1] + np.uint64(w + 1)
+            rng = seed_state(s)
+            for i in range(n):
+                rng, xg[i, w] = draw64(rng)
+            rngs[0, w] = rng
+        if uniform:
+            for t in range(betas.shape[0]):
+                _sweep(xg, pptr, indices, masks, degrees, bases, nb, betas[t], rngs, nxt, q,
+                       plan, False)
+        else:
+            for t in range(betas.shape[0]):
+                _sweep(xg, pptr, indices, masks, degrees, bases, nb, betas[t], rngs, nxt, q,
+                       plan, True)
+        for w in range(LANES):
+            if g * LANES + w < k:
+                for i in range(n):
+                    out[g * LANES + w, i] = xg[i, w]
 
 
-@njit(cache=True)
-def uniform_masks(masks) -> bool:
-    """Whether every edge has the same mask (max-cut: all couplings +c)."""
-    for p in range(masks.shape[0]):
-        if masks[p] != masks[0]:
-            return False
-    return True
-
-
-@njit(cache=True)
-def msc_sweep(x, indptr, indices, masks, beta, rng):
-    """One in-order sweep over all variables for the 64 replicas in ``x`` (uint64 per spin)."""
-    nb = counter_bits(indptr)
-    xg = x.reshape((x.shape[0], 1))
-    rngs = np.full(1, rng, dtype=np.uint64)
-    if masks.shape[0] > 0 and uniform_masks(masks):
-        _sweep(xg, indptr, indices, masks, beta, rngs, nb, False)
-    else:
-        _sweep(xg, indptr, indices, masks, beta, rngs, nb, True)
-    return rngs[0]
-
-
-@njit(cache=True, parallel=True)
 def msc_anneal(indptr, indices, masks, betas, seeds, out_words) -> None:
     """SA on ``len(seeds)`` words of 64 replicas each; final states to ``out_words``.
 
-    ``betas`` are in units where every |J| is 1 (stored units of an MSC problem).
-    Words are swept :data:`GROUP` at a time; a word's result depends only on its seed.
+    ``betas`` are in units where every |J| is 1 (stored units of an MSC problem). A
+    word's result depends only on its seed, not on how many words run together.
     """
-    n = out_words.shape[1]
-    k = seeds.shape[0]
-    nb = counter_bits(indptr)
-    uniform = masks.shape[0] > 0 and uniform_masks(masks)
-    for g in prange((k + GROUP - 1) // GROUP):
-        lo = g * GROUP
-        hi = min(lo + GROUP, k)
-        xg = np.empty((n, hi - lo), dtype=np.uint64)
-        rngs = np.empty(hi - lo, dtype=np.uint64)
-        for w in range(hi - lo):
-            rng = seed_state(seeds[lo + w])
-            for i in range(n):
-                rng, xg[i, w] = draw64(rng)
-            rngs[w] = rng
-        if uniform:
-            for t in range(betas.shape[0]):
-                _sweep(xg, indptr, indices, masks, betas[t], rngs, nb, False)
-        else:
-            for t in range(betas.shape[0]):
-                _sweep(xg, indptr, indices, masks, betas[t], rngs, nb, True)
-        for w in range(hi - lo):
-            for i in range(n):
-                out_words[lo + w, i] = xg[i, w]
+    order, pptr, pind, pmask, degrees, bases, nb = padded_layout(indptr, indices, masks)
+    sorted_words = np.empty_like(out_words)
+    _anneal(pptr, pind, pmask, degrees, bases, nb, np.ascontiguousarray(betas, np.float64),
+            np.ascontiguousarray(seeds, np.uint64), sorted_words)
+    out_words[:, order] = sorted_words
+
+
+@njit(cache=True)
+def _sweep_once(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs):
+    hmax = 1
+    for i in range(degrees.shape[0]):
+        hmax = max(hmax, (degrees[i] + 1) >> 1)
+    nxt = np.zeros((2, LANES), dtype=np.int64)
+    q = np.zeros((2, hmax + 1), dtype=np.int64)
+    plan = np.empty((3, LANES), dtype=np.uint64)
+    if uniform_masks(masks):
+        _sweep(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, nxt, q, plan, False)
+    else:
+        _sweep(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, nxt, q, plan, True)
+
+
+def msc_sweep(words, indptr, indices, masks, beta, rngs, use_masks=None) -> None:
+    """One sweep of ``words`` ((n, 8) uint64, in variable order) at ``beta``, in place.
+
+    ``rngs`` ((1, 8) generator states) advance in place. ``use_masks`` forces the general
+    (True) or the uniform-mask (False) counting path; by default it is chosen.
+    """
+    order, pptr, pind, pmask, degrees, bases, nb = padded_layout(indptr, indices, masks)
+    xg = np.ascontiguousarray(words[order])
+    if use_masks is None:
+        _sweep_once(xg, pptr, pind, pmask, degrees, bases, nb, beta, rngs)
+    else:
+        _sweep_forced(xg, pptr, pind, pmask, degrees, bases, nb, beta, rngs, use_masks)
+    words[order] = xg
+
+
+@njit(cache=True)
+def _sweep_forced(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, use_masks):
+    hmax = 1
+    for i in range(degrees.shape[0]):
+        hmax = max(hmax, (degrees[i] + 1) >> 1)
+    nxt = np.zeros((2, LANES), dtype=np.int64)
+    q = np.zeros((2, hmax + 1), dtype=np.int64)
+    plan = np.empty((3, LANES), dtype=np.uint64)
+    if use_masks:
+        _sweep(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, nxt, q, plan, True)
+    else:
+        _sweep(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, nxt, q, plan, False)
 
 
 def unpack(words: np.ndarray) -> np.ndarray:
