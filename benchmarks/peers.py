@@ -200,8 +200,9 @@ class AnnealSA(Solver):
                                    **self.options())
         self.kernel = probe.info.get("kernel")
         msc = self.kernel == "msc"
-        self.first_reads = 64 if msc else 1
-        self.read_quantum = 64 if msc else 1
+        # Multi-spin coding anneals 64 replicas per word, 8 words per SIMD vector.
+        self.first_reads = 512 if msc else 1
+        self.read_quantum = 512 if msc else 1
 
     def batch(self, bqm: dimod.BinaryQuadraticModel, seed: int, reads: int) -> Batch:
         raw = self.backend.solve(bqm, seed=seed, num_reads=reads, **self.options())

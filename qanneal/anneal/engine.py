@@ -3,8 +3,9 @@
 :func:`anneal` validates the options, converts the BQM once (:mod:`.layout`), picks
 the kernel (multi-spin coding, CSR integer/real, dense; SA or parallel tempering),
 and runs batches of ``num_reads`` reads until ``time_limit`` is used up (at least one
-batch). It keeps the ``num_reads`` best samples seen, recomputes their energies with
-dimod and returns them in the BQM's own variables and vartype.
+batch). It keeps the ``num_reads`` best samples seen, ranked by energies dimod
+computes from the BQM (never the kernel's), and returns them in the BQM's own
+variables and vartype.
 
 Reproducibility: read ``r`` of batch ``b`` is seeded from
 ``SeedSequence(seed, spawn_key=(b,))``, so a given seed gives the same samples
@@ -143,7 +144,12 @@ class _Runner:
         self.num_sweeps = params["num_sweeps"]
 
     def seeds_per_batch(self, num_reads: int) -> int:
-        return -(-num_reads // 64) if self.use_msc else num_reads
+        if not self.use_msc:
+            return num_reads
+        # MSC sweeps words eight at a time (one SIMD vector, 512 replicas): the extra
+        # replicas cost nothing, so every batch fills its vectors. Not more per thread:
+        # results must not depend on the thread count (ask for more reads instead).
+        return msc.LANES * -(-num_reads // (64 * msc.LANES))
 
     def attempts(self, num_seeds: int) -> int:
         n = self.arrays.num_variables
@@ -252,8 +258,9 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
             kernel_time += time.perf_counter() - t0
             batches += 1
             extras.append(extra)
-            # Kernel energies are only used to rank; the returned ones come from dimod.
-            energy = arrays.energies(spins)
+            # Energies from dimod, once per sample: they rank the pool and are returned.
+            energy = bqm.energies((spins if bqm.vartype is dimod.SPIN
+                                   else ((spins + 1) // 2).astype(np.int8), arrays.variables))
             pool = np.concatenate([best_energy, energy])
             keep = np.argsort(pool, kind="stable")[:num_reads]
             best_spins = np.concatenate([best_spins, spins])[keep]
@@ -269,7 +276,8 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
         numba.set_num_threads(previous)
 
     samples = best_spins if bqm.vartype is dimod.SPIN else ((best_spins + 1) // 2).astype(np.int8)
-    sampleset = dimod.SampleSet.from_samples_bqm((samples, arrays.variables), bqm)
+    sampleset = dimod.SampleSet.from_samples((samples, arrays.variables), bqm.vartype,
+                                             energy=best_energy)
     attempts = runner.attempts(per_batch) * batches
     info: dict[str, Any] = {
         "kernel": runner.kernel,

@@ -9,9 +9,10 @@ does not give. What makes them fast:
 * no ``exp`` per attempt: integer problems compare 53 random bits with a per-sweep
   threshold table indexed by |f_i|; real-valued ones skip the RNG and ``exp`` when
   the step is far too uphill to ever be accepted (``beta * dE > 36.7``, p < 2**-53);
-* on sparse integer problems the fields are int32 and stored *aligned*,
-  ``g_i = s_i f_i``, so the test is one sign check and the table index is ``-g_i``
-  (measured 20% faster than float fields on 3-regular graphs);
+* on sparse integer problems the fields are int32 (measured 20% faster than float
+  fields on 3-regular graphs), the test is the sign of ``g_i = s_i f_i`` and the table
+  index is ``-g_i``; a flip updates neighbours' fields without reading their spins,
+  and each 64-bit draw gives two 32-bit uniforms;
 * one tiny SplitMix64 generator per read, seeded from the master seed, so a read's
   result never depends on which thread ran it (numba's ``np.random`` is per thread);
 * ``prange`` over reads: reads share nothing but the read-only problem arrays.
@@ -29,6 +30,8 @@ _S27 = np.uint64(27)
 _S30 = np.uint64(30)
 _S31 = np.uint64(31)
 _ONE64 = np.uint64(1)
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
 _SM_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _SM_MUL1 = np.uint64(0xBF58476D1CE4E5B9)
 _SM_MUL2 = np.uint64(0x94D049BB133111EB)
@@ -101,6 +104,23 @@ def fields_dense(s, f, h, J) -> None:
         f[i] = acc
 
 
+@njit(cache=True, parallel=True)
+def csr_energies(spins, h, indptr, indices, data, out) -> None:
+    """``out[r] = sum_i h_i s_i + sum_{i<j} J_ij s_i s_j`` for each row of int8 ``spins``.
+
+    A loop, not a matrix expression: the vectorised form builds (reads, nnz) float
+    temporaries (157 MB and 0.24 s for 512 reads of Gset G1).
+    """
+    for r in prange(spins.shape[0]):
+        total = 0.0
+        for i in range(spins.shape[1]):
+            pair = 0.0
+            for p in range(indptr[i], indptr[i + 1]):  # each coupling seen twice: halve
+                pair += data[p] * spins[r, indices[p]]
+            total += spins[r, i] * (h[i] + 0.5 * pair)
+        out[r] = total
+
+
 @njit(cache=True)
 def energy_from_fields(s, f, h) -> float:
     """E = sum_i h_i s_i + sum_{i<j} J_ij s_i s_j = 1/2 sum_i s_i (h_i + f_i)."""
@@ -133,40 +153,49 @@ def sweep_csr(s, f, indptr, indices, data, beta, rng):
 
 
 @njit(cache=True)
-def sweep_csr_int(s, g, indptr, indices, jint, table_row, rng):
-    """One sweep, CSR, integer fields kept aligned (``g_i = s_i f_i``).
+def sweep_csr_int(s, f, indptr, indices, jint, table_row, rng):
+    """One sweep, CSR, int32 local fields ``f``; returns (rng, energy change).
 
-    Flipping i costs ``dE = -2 g_i``; it is accepted outright when ``g_i >= 0`` and
-    else when 53 random bits fall below ``table_row[-g_i]``. Returns (rng, dE sum).
+    Flipping i costs ``dE = -2 g_i`` with ``g_i = s_i f_i``; accepted outright when
+    ``g_i >= 0`` and else when random bits fall below ``table_row[-g_i]``. Each 64-bit
+    draw serves two uphill attempts (32-bit uniforms scaled to the table's 53 bits: a
+    resolution of 2**-32 is far below what the schedule tells apart), and a flip
+    updates its neighbours' fields without reading their spins: together 13-19% more
+    attempts/s than one draw per attempt on spin-aligned fields (3-regular, G(800, .02)).
     """
     de_sum = 0
+    spare = np.int64(-1)  # the unused low half of the last draw, or -1
     for i in range(s.shape[0]):
-        gi = g[i]
+        si = np.int32(s[i])
+        gi = si * f[i]
         if gi < 0:
-            rng, r = draw53(rng)
+            if spare >= 0:
+                r = spare
+                spare = np.int64(-1)
+            else:
+                rng, w = draw64(rng)
+                r = np.int64(w >> _S32) << 21
+                spare = np.int64(w & _LOW32) << 21
             if r >= table_row[-gi]:
                 continue
-        si = np.int32(s[i])
-        s[i] = -s[i]
-        g[i] = -gi
+        s[i] = -si
         de_sum -= 2 * gi
         d2 = 2 * si
         for p in range(indptr[i], indptr[i + 1]):
-            j = indices[p]
-            g[j] -= d2 * jint[p] * s[j]
+            f[indices[p]] -= d2 * jint[p]
     return rng, de_sum
 
 
 @njit(cache=True)
-def aligned_fields(s, h, indptr, indices, data):
-    """int32 ``g_i = s_i (h_i + sum_j J_ij s_j)`` for integer h, J."""
+def int_fields(s, h, indptr, indices, data):
+    """int32 local fields ``f_i = h_i + sum_j J_ij s_j`` for integer h, J."""
     n = s.shape[0]
     f = np.empty(n, dtype=np.float64)
     fields_csr(s, f, h, indptr, indices, data)
-    g = np.empty(n, dtype=np.int32)
+    out = np.empty(n, dtype=np.int32)
     for i in range(n):
-        g[i] = np.int32(f[i]) * np.int32(s[i])
-    return g
+        out[i] = np.int32(f[i])
+    return out
 
 
 @njit(cache=True)
@@ -229,12 +258,12 @@ def anneal_csr_int(h, indptr, indices, data, table, seeds, out_spins, out_energy
         rng = seed_state(seeds[r])
         s = out_spins[r]
         rng = random_spins(s, rng)
-        g = aligned_fields(s, h, indptr, indices, data)
+        f = int_fields(s, h, indptr, indices, data)
         for t in range(table.shape[0]):
-            rng, _ = sweep_csr_int(s, g, indptr, indices, jint, table[t], rng)
+            rng, _ = sweep_csr_int(s, f, indptr, indices, jint, table[t], rng)
         e = 0.0
-        for i in range(n):  # E = 1/2 sum_i (h_i s_i + s_i f_i), with s_i f_i = g_i
-            e += h[i] * s[i] + g[i]
+        for i in range(n):  # E = 1/2 sum_i (h_i s_i + s_i f_i)
+            e += h[i] * s[i] + s[i] * f[i]
         out_energy[r] = 0.5 * e
 
 

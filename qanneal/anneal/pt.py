@@ -16,10 +16,10 @@ import numpy as np
 from numba import njit, prange
 
 from qanneal.anneal.kernels import (
-    aligned_fields,
     draw53,
     energy_from_fields,
     fields_csr,
+    int_fields,
     random_spins,
     seed_state,
     sweep_csr,
@@ -101,22 +101,22 @@ def pt_csr_int(h, indptr, indices, data, ladder, table, num_sweeps, seeds, out_s
     for run in prange(seeds.shape[0]):
         rng = seed_state(seeds[run])
         spins = np.empty((nrep, n), dtype=np.int8)
-        aligned = np.empty((nrep, n), dtype=np.int32)
+        fields = np.empty((nrep, n), dtype=np.int32)
         energies = np.empty(nrep, dtype=np.float64)
         perm = np.arange(nrep)
         for k in range(nrep):
             rng = random_spins(spins[k], rng)
-            aligned[k] = aligned_fields(spins[k], h, indptr, indices, data)
+            fields[k] = int_fields(spins[k], h, indptr, indices, data)
             e = 0.0
             for i in range(n):
-                e += h[i] * spins[k, i] + aligned[k, i]
+                e += h[i] * spins[k, i] + spins[k, i] * fields[k, i]
             energies[k] = 0.5 * e
         best = np.inf
         swaps = 0
         for sweep in range(num_sweeps):
             for t in range(nrep):
                 k = perm[t]
-                rng, de = sweep_csr_int(spins[k], aligned[k], indptr, indices, jint, table[t],
+                rng, de = sweep_csr_int(spins[k], fields[k], indptr, indices, jint, table[t],
                                         rng)
                 energies[k] += de
             rng, sw = _swap_round(perm, energies, ladder, sweep & 1, rng)
