@@ -84,6 +84,13 @@ def beta_schedule(beta_range: tuple[float, float], num_sweeps: int,
     raise ValueError(f"unknown schedule type {kind!r}")
 
 
+#: Recently built tables by (betas, size): restarts and repeated calls on one problem
+#: reuse them (building one cost 20-25 ms per call on bqp250). Kernels never write them.
+_TABLES: dict[tuple[bytes, int], np.ndarray] = {}
+_TABLES_KEPT = 8
+_TABLE_MAX_BYTES = 8 * 2**20
+
+
 def threshold_table(betas: np.ndarray, size: int) -> np.ndarray:
     """int64 ``(len(betas), size)`` table: ``T[t, k] = exp(-beta_t * 2k) * 2**53``.
 
@@ -96,6 +103,14 @@ def threshold_table(betas: np.ndarray, size: int) -> np.ndarray:
     """
     if size == 0:
         return np.zeros((len(betas), 0), dtype=np.int64)
-    k = np.arange(size, dtype=np.float64)
-    probs = np.exp(-np.outer(betas, 2.0 * k))
-    return np.minimum(np.floor(probs * ONE), ONE).astype(np.int64)
+    key = (np.ascontiguousarray(betas, dtype=np.float64).tobytes(), int(size))
+    table = _TABLES.get(key)
+    if table is None:
+        k = np.arange(size, dtype=np.float64)
+        probs = np.exp(-np.outer(betas, 2.0 * k))
+        table = np.minimum(np.floor(probs * ONE), ONE).astype(np.int64)
+        if table.nbytes <= _TABLE_MAX_BYTES:
+            if len(_TABLES) >= _TABLES_KEPT:
+                _TABLES.pop(next(iter(_TABLES)))
+            _TABLES[key] = table
+    return table
