@@ -389,20 +389,6 @@ def msc_anneal(indptr, indices, masks, betas, seeds, out_words) -> None:
     out_words[:, order] = sorted_words
 
 
-@njit(cache=True)
-def _sweep_once(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs):
-    hmax = 1
-    for i in range(degrees.shape[0]):
-        hmax = max(hmax, (degrees[i] + 1) >> 1)
-    nxt = np.zeros((2, LANES), dtype=np.int64)
-    q = np.zeros((2, hmax + 1), dtype=np.int64)
-    plan = np.empty((3, LANES), dtype=np.uint64)
-    if uniform_masks(masks):
-        _sweep(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, nxt, q, plan, False)
-    else:
-        _sweep(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, nxt, q, plan, True)
-
-
 def msc_sweep(words, indptr, indices, masks, beta, rngs, use_masks=None) -> None:
     """One sweep of ``words`` ((n, 8) uint64, in variable order) at ``beta``, in place.
 
@@ -412,9 +398,8 @@ def msc_sweep(words, indptr, indices, masks, beta, rngs, use_masks=None) -> None
     order, pptr, pind, pmask, degrees, bases, nb = padded_layout(indptr, indices, masks)
     xg = np.ascontiguousarray(words[order])
     if use_masks is None:
-        _sweep_once(xg, pptr, pind, pmask, degrees, bases, nb, beta, rngs)
-    else:
-        _sweep_forced(xg, pptr, pind, pmask, degrees, bases, nb, beta, rngs, use_masks)
+        use_masks = not uniform_masks(pmask)
+    _sweep_forced(xg, pptr, pind, pmask, degrees, bases, nb, beta, rngs, use_masks)
     words[order] = xg
 
 

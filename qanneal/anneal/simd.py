@@ -45,6 +45,15 @@ class _U64x8Model(models.PrimitiveModel):
         super().__init__(dmm, fe_type, _VEC)
 
 
+def _row_pointer(context, builder, sig, args):
+    """LLVM pointer to ``arr[row, 0]`` (``arr``, ``row`` = the first two arguments), as a vector."""
+    row = context.cast(builder, args[1], sig.args[1], types.intp)
+    ary = context.make_array(sig.args[0])(context, builder, args[0])
+    ptr = cgutils.get_item_pointer(context, builder, sig.args[0], ary,
+                                   [row, context.get_constant(types.intp, 0)])
+    return builder.bitcast(ptr, _VEC.as_pointer())
+
+
 @intrinsic
 def load_row(typingctx, arr, row):
     """``arr[row, 0:8]`` as a vector (``arr``: C-contiguous 2-D uint64 with 8 columns)."""
@@ -53,11 +62,7 @@ def load_row(typingctx, arr, row):
         return None
 
     def codegen(context, builder, sig, args):
-        row = context.cast(builder, args[1], sig.args[1], types.intp)
-        ary = context.make_array(sig.args[0])(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, sig.args[0], ary,
-                                       [row, context.get_constant(types.intp, 0)])
-        return builder.load(builder.bitcast(ptr, _VEC.as_pointer()), align=8)
+        return builder.load(_row_pointer(context, builder, sig, args), align=8)
 
     return u64x8(arr, row), codegen
 
@@ -70,11 +75,7 @@ def store_row(typingctx, arr, row, vec):
         return None
 
     def codegen(context, builder, sig, args):
-        row = context.cast(builder, args[1], sig.args[1], types.intp)
-        ary = context.make_array(sig.args[0])(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, sig.args[0], ary,
-                                       [row, context.get_constant(types.intp, 0)])
-        builder.store(args[2], builder.bitcast(ptr, _VEC.as_pointer()), align=8)
+        builder.store(args[2], _row_pointer(context, builder, sig, args), align=8)
         return context.get_dummy_value()
 
     return types.none(arr, row, vec), codegen
