@@ -193,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         "constraint (`penalties: default`); **type** — the problem type's own weights, "
         "where it sets them; **auto** — closed-loop calibration (`penalties: auto`), its "
         "final solve (its feasible rate), and the best verified answer of all its rounds "
-        "(its best objective, as `solve` returns it).",
+        "(its best objective, as `solve` returns it). Where dimod cannot convert the model "
+        "(quadratic constraints: job-shop, machines), the comparison columns use x10.",
         "",
         "| problem | vars | constraints | optimum | reads | dimod | x10 | bound | type | auto "
         "| auto rounds | auto weights (seed 1) | auto vs dimod: best | feasible | beats |",
