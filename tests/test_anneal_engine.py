@@ -219,15 +219,19 @@ def test_pt_finds_optimum_of_frustrated_instance(integer):
 
 
 @pytest.mark.parametrize("options", [
-    {}, {"msc": False}, {"layout": "dense"}, {"method": "pt", "num_replicas": 4},
+    {}, {"msc": False}, {"msc": True}, {"layout": "dense"}, {"method": "pt", "num_replicas": 4},
     {"beta_schedule_type": "linear", "beta_range": [0.0, 3.0]},
 ])
 def test_reproducible_and_thread_count_independent(options):
     graph = nx.random_regular_graph(3, 30, seed=2)
     bqm = dimod.BQM({}, {e: 1.0 for e in graph.edges}, 0.0, "BINARY")
+    reads = 6
+    if options.get("msc"):  # +-J Ising: multi-spin coding, three vectors over the threads
+        bqm = dimod.BQM({}, {e: (-1.0) ** sum(e) for e in graph.edges}, 0.0, "SPIN")
+        reads = 3 * 512
     if "layout" in options or "beta_range" in options:
         bqm = random_bqm(30, seed=2, integer=False, vartype="BINARY", density=0.4)
-    kw = dict(num_reads=6, num_sweeps=5, **options)  # short: states still differ by seed
+    kw = dict(num_reads=reads, num_sweeps=5, **options)  # short: states still differ by seed
     a = anneal(bqm, seed=123, threads=1, **kw).sampleset
     b = anneal(bqm, seed=123, threads=1, **kw).sampleset
     np.testing.assert_array_equal(a.record.sample, b.record.sample)
