@@ -7,7 +7,8 @@ Layout of the package:
   geometric / linear schedules, integer acceptance tables;
 * :mod:`.kernels` -- the per-read RNG and the Metropolis sweeps, batched over reads;
 * :mod:`.pt` -- parallel tempering on the same sweeps;
-* :mod:`.msc` -- 64 replicas per machine word for +-c couplings without fields;
+* :mod:`.msc` -- 64 replicas per machine word, 8 words per SIMD vector (:mod:`.simd`),
+  for +-c couplings without fields;
 * :mod:`.engine` -- :func:`anneal`, which picks a kernel and runs batches.
 
 The ``anneal`` backend (:mod:`qanneal.backends.anneal`) is a thin wrapper over

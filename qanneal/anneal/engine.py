@@ -32,7 +32,7 @@ from qanneal.errors import InputError
 
 #: Options and their defaults; ``None`` means "chosen from the problem or the method".
 DEFAULTS: dict[str, Any] = {
-    "num_reads": None,  # 16 for SA (64 replicas per word under MSC), 4 runs for PT
+    "num_reads": None,  # 16 for SA (MSC anneals 512 replicas a vector), 4 runs for PT
     "num_sweeps": 1000,
     "beta_range": None,  # [beta_min, beta_max] in the BQM's energy units; None: automatic
     "beta_schedule_type": "geometric",

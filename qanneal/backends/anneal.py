@@ -18,8 +18,8 @@ from qanneal.backends.base import Backend, RawAnswer
 class AnnealBackend(Backend):
     """qanneal's annealer on the penalised BQM.
 
-    Options: ``num_reads`` (16; PT: 4 independent runs; MSC runs whole words of 64
-    replicas and returns the ``num_reads`` best), ``num_sweeps`` (1000), ``beta_range``
+    Options: ``num_reads`` (16; PT: 4 independent runs; MSC anneals whole vectors of
+    512 replicas and returns the ``num_reads`` best), ``num_sweeps`` (1000), ``beta_range``
     (automatic), ``beta_schedule_type`` (``geometric`` | ``linear``), ``method``
     (``sa`` | ``pt``), ``num_replicas`` (PT, ~0.75 sqrt(n) in 8..64), ``threads`` (all), ``layout``
     (``auto`` | ``csr`` | ``dense``), ``msc`` (``auto`` | ``True`` | ``False``).
