@@ -22,6 +22,7 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import time
 import zlib
 from collections import deque
@@ -126,6 +127,10 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
     A run that raised has status ``error`` and the one-line message in ``error``.
     """
     for key, value in THREAD_ENV.items():  # for workers this module did not start
+        if key == "NUMBA_NUM_THREADS" and "numba" in sys.modules:
+            # Too late to matter here, and harmful: numba re-reads the environment at
+            # every later compilation and refuses a thread count changed after launch.
+            continue
         os.environ.setdefault(key, value)
     from qanneal.solve import solve
 
