@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qanneal.backends.milp import lp_objective_value
 from qanneal.errors import QanError
 from qanneal.linearise import linearise, linearise_cqm
 from qanneal.problems.qubo import qubo_problem
@@ -17,7 +18,7 @@ from qanneal.problems.qubo import qubo_problem
 def _solve(lp: pulp.LpProblem) -> float:
     status = lp.solve(pulp.COIN_CMD(path=_cbc(), msg=False))
     assert pulp.LpStatus[status] == "Optimal"
-    return pulp.value(lp.objective)
+    return lp_objective_value(lp)
 
 
 def _cbc() -> str:
@@ -43,6 +44,14 @@ def test_qubo_linearisation_reaches_the_exact_minimum(n, density, seed):
     cqm.set_objective(bqm)
     lp, _ = linearise(cqm)
     assert _solve(lp) == pytest.approx(dimod.ExactSolver().sample(bqm).first.energy)
+
+
+def test_constant_objective_keeps_its_value():
+    # All biases zero (hypothesis found it): PuLP's value() is None for a constant objective.
+    cqm = dimod.ConstrainedQuadraticModel()
+    cqm.set_objective(dimod.BQM({0: 0.0, 1: 0.0}, {}, 2.5, "BINARY"))
+    lp, _ = linearise(cqm)
+    assert _solve(lp) == 2.5
 
 
 def test_objective_only_products_get_one_side_of_mccormick():

@@ -120,9 +120,7 @@ class MilpBackend(Backend):
         }
         solutions: list[Any] = []
         if run.has_solution:
-            import pulp
-
-            info["milp_objective"] = pulp.value(model.lp.objective)
+            info["milp_objective"] = lp_objective_value(model.lp)
             solutions.append(model.extract())
         info["bound"] = run.bound
         info["gap"] = relative_gap(info.get("milp_objective"), run.bound)
@@ -131,6 +129,31 @@ class MilpBackend(Backend):
         if time_limit is not None:
             params["time_limit"] = time_limit
         return RawAnswer(solutions=solutions, info=info, params=params)
+
+
+def lp_objective_value(lp: Any) -> float | None:
+    """``pulp.value(lp.objective)``, also when the objective is a constant.
+
+    PuLP gives a constant objective an unvalued ``__dummy`` variable, so ``pulp.value``
+    returns None for it even after an optimal solve; zero-coefficient terms are skipped.
+
+    >>> import pulp
+    >>> lp = pulp.LpProblem("const", pulp.LpMinimize)
+    >>> lp.setObjective(pulp.LpAffineExpression([], constant=2.5))
+    >>> lp_objective_value(lp)
+    2.5
+    """
+    objective = lp.objective
+    if objective is None:
+        return None
+    total = float(objective.constant)
+    for var, coef in objective.items():
+        if coef == 0:
+            continue
+        if var.varValue is None:
+            return None
+        total += coef * var.varValue
+    return total
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -236,7 +259,7 @@ def _solve_cbc(lp: Any, params: dict[str, Any], seed: int | None, deadline: floa
     bounds = _CBC_BOUND.findall(log)
     bound = float(bounds[-1]) + constant if bounds else None
     if status == "optimal" and bound is None:
-        bound = pulp.value(lp.objective)
+        bound = lp_objective_value(lp)
     return SolverRun(status, solver_status or first_line, has_solution=has_solution,
                      bound=bound, wall_s=proc.elapsed_s, extra=extra)
 
