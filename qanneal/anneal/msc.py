@@ -26,7 +26,9 @@ split again (sharing one uniform, Isakov et al., CPC 192 (2015) 265, collapsed 1
 replicas to 32 distinct states on a 60-spin graph). When ``p1`` is small (cold sweeps)
 the uniforms are not drawn at all: the attempts at which ``u < p1`` are found by
 geometric skips, so a cold attempt for all 512 replicas is a comparison with the next
-such attempt; thresholds come from a per-sweep table instead of a logarithm.
+such attempt. Otherwise all eight words draw at once (SplitMix64 on the vector, each
+draw split into the two 32-bit uniforms) and count their thresholds in vector form.
+Thresholds always come from a per-sweep table instead of a logarithm.
 
 Energies are never taken from this kernel: the caller recomputes every returned
 sample's energy with dimod.
