@@ -130,6 +130,18 @@ def energy_from_fields(s, f, h) -> float:
     return 0.5 * e
 
 
+@njit(cache=True, inline="always")
+def _metropolis(x, rng):
+    """(new state, accepted?) for an uphill step with ``beta * dE = x > 0``.
+
+    Past ``MAX_EXPONENT`` the answer is no without drawing (p < 2**-53).
+    """
+    if x >= MAX_EXPONENT:
+        return rng, False
+    rng, r = draw53(rng)
+    return rng, r * _INV53 < np.exp(-x)
+
+
 @njit(cache=True)
 def sweep_csr(s, f, indptr, indices, data, beta, rng):
     """One in-order Metropolis sweep, CSR, real-valued; returns (rng, energy change)."""
@@ -138,11 +150,8 @@ def sweep_csr(s, f, indptr, indices, data, beta, rng):
         si = s[i]
         de = -2.0 * si * f[i]
         if de > 0.0:
-            x = beta * de
-            if x >= MAX_EXPONENT:
-                continue
-            rng, r = draw53(rng)
-            if r * _INV53 >= np.exp(-x):
+            rng, accept = _metropolis(beta * de, rng)
+            if not accept:
                 continue
         s[i] = -si
         de_sum += de
@@ -216,11 +225,8 @@ def sweep_dense(s, f, J, beta, table_row, rng):
                 if r >= t:
                     continue
             else:
-                x = beta * de
-                if x >= MAX_EXPONENT:
-                    continue
-                rng, r = draw53(rng)
-                if r * _INV53 >= np.exp(-x):
+                rng, accept = _metropolis(beta * de, rng)
+                if not accept:
                     continue
         s[i] = -si
         de_sum += de
@@ -252,7 +258,6 @@ def anneal_csr(h, indptr, indices, data, betas, seeds, out_spins, out_energy) ->
 @njit(cache=True, parallel=True)
 def anneal_csr_int(h, indptr, indices, data, table, seeds, out_spins, out_energy) -> None:
     """As :func:`anneal_csr` for integer h, J: ``table`` is (sweeps, K) thresholds."""
-    n = h.shape[0]
     jint = data.astype(np.int32)
     for r in prange(seeds.shape[0]):
         rng = seed_state(seeds[r])
@@ -261,10 +266,7 @@ def anneal_csr_int(h, indptr, indices, data, table, seeds, out_spins, out_energy
         f = int_fields(s, h, indptr, indices, data)
         for t in range(table.shape[0]):
             rng, _ = sweep_csr_int(s, f, indptr, indices, jint, table[t], rng)
-        e = 0.0
-        for i in range(n):  # E = 1/2 sum_i (h_i s_i + s_i f_i)
-            e += h[i] * s[i] + s[i] * f[i]
-        out_energy[r] = 0.5 * e
+        out_energy[r] = energy_from_fields(s, f, h)
 
 
 @njit(cache=True, parallel=True)

@@ -107,10 +107,7 @@ def pt_csr_int(h, indptr, indices, data, ladder, table, num_sweeps, seeds, out_s
         for k in range(nrep):
             rng = random_spins(spins[k], rng)
             fields[k] = int_fields(spins[k], h, indptr, indices, data)
-            e = 0.0
-            for i in range(n):
-                e += h[i] * spins[k, i] + spins[k, i] * fields[k, i]
-            energies[k] = 0.5 * e
+            energies[k] = energy_from_fields(spins[k], fields[k], h)
         best = np.inf
         swaps = 0
         for sweep in range(num_sweeps):
