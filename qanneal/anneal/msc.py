@@ -342,21 +342,26 @@ def _sweep(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, nxt, q, pla
         store_row(xg, i, xi ^ flip)
 
 
+@njit(cache=True)
+def _scratch(degrees):
+    """The scratch arrays :func:`_sweep` needs: ``nxt`` (2, 8), ``q``, ``plan`` (3, 8)."""
+    hmax = 1
+    for i in range(degrees.shape[0]):
+        hmax = max(hmax, (degrees[i] + 1) >> 1)
+    return (np.zeros((2, LANES), dtype=np.int64), np.zeros((2, hmax + 1), dtype=np.int64),
+            np.empty((3, LANES), dtype=np.uint64))
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def _anneal(pptr, indices, masks, degrees, bases, nb, betas, seeds, out):
     """SA for ``len(seeds)`` words in vectors of 8; word ``w`` of ``out`` from ``seeds[w]``."""
     n = degrees.shape[0]
     k = seeds.shape[0]
-    hmax = 1
-    for i in range(n):
-        hmax = max(hmax, (degrees[i] + 1) >> 1)
     uniform = uniform_masks(masks)
     for g in prange((k + LANES - 1) // LANES):
         xg = np.empty((n, LANES), dtype=np.uint64)
         rngs = np.empty((1, LANES), dtype=np.uint64)
-        nxt = np.zeros((2, LANES), dtype=np.int64)
-        q = np.zeros((2, hmax + 1), dtype=np.int64)
-        plan = np.empty((3, LANES), dtype=np.uint64)
+        nxt, q, plan = _scratch(degrees)
         for w in range(LANES):
             # Lanes past the last seed are padding: any stream will do, results dropped.
             s = seeds[g * LANES + w] if g * LANES + w < k else seeds[k - 1] + np.uint64(w + 1)
@@ -407,12 +412,7 @@ def msc_sweep(words, indptr, indices, masks, beta, rngs, use_masks=None) -> None
 
 @njit(cache=True)
 def _sweep_forced(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, use_masks):
-    hmax = 1
-    for i in range(degrees.shape[0]):
-        hmax = max(hmax, (degrees[i] + 1) >> 1)
-    nxt = np.zeros((2, LANES), dtype=np.int64)
-    q = np.zeros((2, hmax + 1), dtype=np.int64)
-    plan = np.empty((3, LANES), dtype=np.uint64)
+    nxt, q, plan = _scratch(degrees)
     if use_masks:
         _sweep(xg, pptr, indices, masks, degrees, bases, nb, beta, rngs, nxt, q, plan, True)
     else:
