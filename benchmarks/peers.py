@@ -16,7 +16,12 @@ untimed: e.g. asking qanneal for its beta range) and ``batch(bqm, seed, reads)``
   seed (seeded OpenJij with ``num_reads > 1`` returns identical reads; PEERS.md).
 * ``tabu``: dwave-samplers ``TabuSampler`` defaults (20 ms per read).
 * ``anneal-sa`` / ``anneal-pt``: qanneal's ``anneal`` backend, ``method`` sa (multi-spin
-  coding chosen automatically where it applies) or pt, single thread.
+  coding chosen automatically where it applies) or pt, single thread. ``anneal-sa``
+  restarts the way ``anneal(time_limit=...)`` does (the harness's loop stands in for the
+  engine's): call ``k`` anneals :func:`qanneal.anneal.engine.batch_sweeps` ``(k, 1000)``
+  sweeps -- 125, 250, 500, then 1000 -- so a first answer comes early.
+  ``anneal-sa-flat`` (not run by default) is the same with every call at 1000 sweeps
+  (``ramp=False``), the comparison that shows what the ramp buys.
 * ``milp-highs`` / ``milp-cbc``: qanneal's ``milp`` backend through ``qanneal.solve``
   (one run per budget; only on constrained instances where a native MILP exists).
 """
@@ -74,6 +79,10 @@ class Solver:
     first_reads = 1
     #: reads are rounded up to a multiple of this (multi-spin coding: 64 per word)
     read_quantum = 1
+
+    def call_weight(self, call: int) -> float:
+        """Relative cost per read of call ``call`` (0-based); the harness sizes calls by it."""
+        return 1.0
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -179,6 +188,8 @@ class Tabu(Solver):
 class AnnealSA(Solver):
     name = "anneal-sa"
     method = "sa"
+    ramp = True
+    num_sweeps = 1000  # the engine's default
 
     @classmethod
     def available(cls) -> tuple[bool, str]:
@@ -203,14 +214,31 @@ class AnnealSA(Solver):
         # Multi-spin coding anneals 64 replicas per word, 8 words per SIMD vector.
         self.first_reads = 512 if msc else 1
         self.read_quantum = 512 if msc else 1
+        self.calls = 0
+
+    def sweeps(self, call: int) -> int:
+        from qanneal.anneal.engine import batch_sweeps
+
+        return batch_sweeps(call, self.num_sweeps, self.ramp and self.method == "sa")
+
+    def call_weight(self, call: int) -> float:
+        return self.sweeps(call) / self.num_sweeps
 
     def batch(self, bqm: dimod.BinaryQuadraticModel, seed: int, reads: int) -> Batch:
-        raw = self.backend.solve(bqm, seed=seed, num_reads=reads, **self.options())
+        sweeps = self.sweeps(self.calls)
+        self.calls += 1
+        raw = self.backend.solve(bqm, seed=seed, num_reads=reads, num_sweeps=sweeps,
+                                 **self.options())
         info = {k: raw.info.get(k) for k in ("kernel", "beta_range", "swap_acceptance",
                                              "num_replicas", "kernel_time")
                 if raw.info.get(k) is not None}
         out = _batch_of(raw.sampleset, bqm, int(raw.info.get("flip_attempts", 0)), info)
         return out
+
+
+class AnnealSAFlat(AnnealSA):
+    name = "anneal-sa-flat"
+    ramp = False
 
 
 class AnnealPT(AnnealSA):
@@ -257,10 +285,12 @@ def make_solver(name: str) -> Any:
     """The adapter named ``name`` (one of :data:`DEFAULT_SOLVERS`)."""
     table: dict[str, Any] = {
         "dwave-sa": DwaveSA, "dwave-sa-qrange": DwaveSAQRange, "openjij-sa": OpenJijSA,
-        "tabu": Tabu, "anneal-sa": AnnealSA, "anneal-pt": AnnealPT,
+        "tabu": Tabu, "anneal-sa": AnnealSA, "anneal-sa-flat": AnnealSAFlat,
+        "anneal-pt": AnnealPT,
     }
     if name in table:
         return table[name]()
     if name in ("milp-highs", "milp-cbc"):
         return Milp(name.split("-", 1)[1])
-    raise ValueError(f"unknown solver {name!r}; choose from {', '.join(DEFAULT_SOLVERS)}")
+    raise ValueError(f"unknown solver {name!r}; choose from "
+                     f"{', '.join([*DEFAULT_SOLVERS, 'anneal-sa-flat'])}")

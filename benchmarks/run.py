@@ -179,8 +179,10 @@ def run_restarts(solver: Any, instance: Instance, seed_index: int, budget: float
                 best = float(objs[k])
                 best_sample = np.array(batch.samples[k])
                 events.append([round(used, 6), best])
-        # size the next call towards batch_seconds (at most 4x growth per step)
-        per_read = dt / max(batch.reads, 1)
+        # size the next call towards batch_seconds (at most 4x growth per step), per read
+        # as costly as this call's scaled by the solver's relative cost of the next one
+        per_read = dt / max(batch.reads, 1) * solver.call_weight(calls) / solver.call_weight(
+            calls - 1)
         want = int(batch_seconds / per_read) if per_read > 0 else reads_next * 4
         reads_next = max(1, min(want, 4 * reads_next))
         q = solver.read_quantum

@@ -14,6 +14,8 @@ import networkx as nx
 import numba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qanneal.anneal import anneal, msc
 from qanneal.anneal.layout import ising_arrays
@@ -112,6 +114,40 @@ def test_msc_energies_equal_dimod_and_zero_temperature_gives_local_minima():
     # Through the backend, the MSC kernel is chosen and energies are dimod's.
     ss = anneal(bqm, seed=2, num_sweeps=100).sampleset
     check_sampleset(bqm, ss)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 40), p=st.floats(0.05, 1.0), graph_seed=st.integers(0, 2**16),
+       signs=st.sampled_from(["ferro", "antiferro", "mixed"]), words=st.integers(1, 10),
+       hot=st.booleans())
+def test_msc_counted_energies_equal_dimod(n, p, graph_seed, signs, words, hot):
+    # The engine ranks MSC samples by the energies msc_anneal counts from the final
+    # words (not by dimod): every replica's must equal dimod's, whatever the degrees
+    # (padding), signs (masks) and number of words (partial vectors).
+    graph = nx.gnp_random_graph(n, p, seed=graph_seed)
+    if graph.number_of_edges() == 0:
+        graph.add_edge(0, 1)
+    rng = np.random.default_rng(graph_seed)
+    sign = {"ferro": lambda: -1.0, "antiferro": lambda: 1.0,
+            "mixed": lambda: float(rng.choice([-1.0, 1.0]))}[signs]
+    bqm = dimod.BQM({}, {e: 3.0 * sign() for e in graph.edges}, -0.5, "SPIN")
+    arrays = ising_arrays(bqm)
+    out = np.empty((words, arrays.num_variables), dtype=np.uint64)
+    betas = beta_schedule((1e-3, 2e-3) if hot else auto_beta_range(arrays), 7)
+    stored = msc.msc_anneal(arrays.indptr, arrays.indices, msc.edge_masks(arrays.data),
+                            betas, np.arange(words, dtype=np.uint64) + graph_seed, out)
+    spins = msc.unpack(out)
+    np.testing.assert_array_equal(arrays.scale * stored + arrays.offset,
+                                  bqm.energies((spins, arrays.variables)))
+
+
+def test_msc_engine_energy_check_catches_a_wrong_energy():
+    from qanneal.anneal.engine import _check_energy
+
+    bqm = dimod.BQM({}, {(0, 1): 1.0}, 0.0, "SPIN")
+    _check_energy(bqm, np.array([1, -1], dtype=np.int8), [0, 1], -1.0)
+    with pytest.raises(RuntimeError, match="differs from dimod"):
+        _check_energy(bqm, np.array([1, -1], dtype=np.int8), [0, 1], -3.0)
 
 
 def test_msc_at_infinite_temperature_flips_everything():
@@ -255,8 +291,31 @@ def test_time_limit_runs_restarts_and_returns():
     assert len(res.sampleset) == 4
     check_sampleset(bqm, res.sampleset)
     one = anneal(bqm, seed=1, num_reads=4, num_sweeps=50)
-    assert one.info["restarts"] == 0
-    assert res.sampleset.first.energy <= one.sampleset.first.energy  # batch 0 is the same
+    assert one.info["restarts"] == 0 and one.info["batch_sweeps"] == [50]
+    # Anytime runs ramp up to the full schedule; without the ramp batch 0 is the
+    # single run's, so the best can only be as good or better.
+    assert res.info["batch_sweeps"] == [10, 12, 25, 50]
+    flat = anneal(bqm, seed=1, time_limit=0.4, num_reads=4, num_sweeps=50, ramp=False)
+    assert flat.info["batch_sweeps"] == [50] * 4
+    assert flat.sampleset.first.energy <= one.sampleset.first.energy
+
+
+@pytest.mark.parametrize("options, expected", [
+    ({}, [125, 250, 500, 1000]),  # multi-spin coding
+    ({"msc": False}, [125, 250, 500, 1000]),
+    ({"method": "pt", "num_replicas": 4, "num_reads": 1}, [1000] * 4),  # PT has no ramp
+])
+def test_anytime_ramp_and_attempt_count(options, expected):
+    graph = nx.random_regular_graph(3, 16, seed=3)
+    bqm = dimod.BQM({}, {e: 1.0 for e in graph.edges}, 0.0, "SPIN")
+    res = anneal(bqm, seed=5, time_limit=0.3, threads=1, **options)
+    batches = res.info["batches"]
+    assert batches >= 4 and res.info["batch_sweeps"] == expected
+    sweeps = sum(expected) + 1000 * (batches - 4)
+    reads = {"msc": 512}.get(res.info["kernel"], res.params["num_reads"])
+    per_sweep = reads * 16 * (4 if options.get("method") == "pt" else 1)
+    assert res.info["flip_attempts"] == per_sweep * sweeps
+    check_sampleset(bqm, res.sampleset)
 
 
 def test_backend_contract_and_params():

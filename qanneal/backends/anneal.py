@@ -24,7 +24,8 @@ class AnnealBackend(Backend):
     (``sa`` | ``pt``), ``num_replicas`` (PT, ~0.75 sqrt(n) in 8..64), ``threads`` (all), ``layout``
     (``auto`` | ``csr`` | ``dense``), ``msc`` (``auto`` | ``True`` | ``False``).
     With ``time_limit`` it runs batches of reads until the budget is used (at least
-    one) and returns the ``num_reads`` best samples seen.
+    one) and returns the ``num_reads`` best samples seen; the first SA batches anneal
+    1/8, 1/4 and 1/2 of ``num_sweeps`` so a first answer comes early (``ramp``, True).
 
     >>> bqm = dimod.BQM({0: -1.0}, {(0, 1): 2.0}, 0.0, "BINARY")
     >>> answer = AnnealBackend().solve(bqm, seed=3, num_sweeps=10)
