@@ -298,6 +298,11 @@ def test_time_limit_runs_restarts_and_returns():
     flat = anneal(bqm, seed=1, time_limit=0.4, num_reads=4, num_sweeps=50, ramp=False)
     assert flat.info["batch_sweeps"] == [50] * 4
     assert flat.sampleset.first.energy <= one.sampleset.first.energy
+    # The anytime curve: strictly improving, ending at the returned best.
+    trace = res.info["best_trace"]
+    assert [t for t, _ in trace] == sorted(t for t, _ in trace)
+    assert all(a[1] > b[1] for a, b in zip(trace, trace[1:]))
+    assert trace[-1][1] == res.sampleset.first.energy
 
 
 @pytest.mark.parametrize("options, expected", [
