@@ -283,6 +283,7 @@ def test_reproducible_and_thread_count_independent(options):
 
 def test_time_limit_runs_restarts_and_returns():
     bqm = random_bqm(50, seed=9, integer=False, vartype="SPIN", density=0.1)
+    anneal(bqm, seed=0, num_reads=4, num_sweeps=2)  # compile first: not part of the budget
     start = time.perf_counter()
     res = anneal(bqm, seed=1, time_limit=0.4, num_reads=4, num_sweeps=50)
     assert time.perf_counter() - start < 10  # loose: returns, does not run away
@@ -298,6 +299,11 @@ def test_time_limit_runs_restarts_and_returns():
     flat = anneal(bqm, seed=1, time_limit=0.4, num_reads=4, num_sweeps=50, ramp=False)
     assert flat.info["batch_sweeps"] == [50] * 4
     assert flat.sampleset.first.energy <= one.sampleset.first.energy
+    # The anytime curve: strictly improving, ending at the returned best.
+    trace = res.info["best_trace"]
+    assert [t for t, _ in trace] == sorted(t for t, _ in trace)
+    assert all(a[1] > b[1] for a, b in zip(trace, trace[1:]))
+    assert trace[-1][1] == res.sampleset.first.energy
 
 
 @pytest.mark.parametrize("options, expected", [
@@ -308,6 +314,7 @@ def test_time_limit_runs_restarts_and_returns():
 def test_anytime_ramp_and_attempt_count(options, expected):
     graph = nx.random_regular_graph(3, 16, seed=3)
     bqm = dimod.BQM({}, {e: 1.0 for e in graph.edges}, 0.0, "SPIN")
+    anneal(bqm, seed=0, num_sweeps=2, threads=1, **options)  # compile outside the budget
     res = anneal(bqm, seed=5, time_limit=0.3, threads=1, **options)
     batches = res.info["batches"]
     assert batches >= 4 and res.info["batch_sweeps"] == expected
