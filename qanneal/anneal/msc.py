@@ -30,8 +30,10 @@ such attempt. Otherwise all eight words draw at once (SplitMix64 on the vector, 
 draw split into the two 32-bit uniforms) and count their thresholds in vector form.
 Thresholds always come from a per-sweep table instead of a logarithm.
 
-Energies are never taken from this kernel: the caller recomputes every returned
-sample's energy with dimod.
+Energies. The sweeps keep no energy. After the last sweep the same counter, started at
+0 and summed over all variables into a wide bit-sliced accumulator, gives every
+replica's number of unsatisfied edges, hence its energy (:func:`msc_anneal` returns
+them; the engine checks the best one against dimod's on every call).
 """
 
 from __future__ import annotations
