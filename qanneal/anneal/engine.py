@@ -308,6 +308,11 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
+        if time_limit is not None:
+            # One sweep of one read, discarded: the first call of a kernel in a process
+            # loads it from numba's cache (0.1-0.3 s), which would otherwise be taken for
+            # the cost of a batch and stop a short budget after one batch.
+            runner.run(np.zeros(1, dtype=np.uint64), 1)
         while True:
             batch = len(sweeps_run)
             sweeps = batch_sweeps(batch, params["num_sweeps"], ramp)
