@@ -63,13 +63,23 @@ def test_backend_options_from_command_line(run_cli):
     (["-o", "num_reeds=3"], "did you mean 'num_reads'"),
     (["--backend", "nosuch"], "unknown backend 'nosuch'"),
     (["--problem", "qubo"], "--problem qubo was given"),
-    (["--k", "3"], "options.k: unknown key"),
+    # Unknown flags are build options; maxcut has none, so the flag itself is named.
+    (["--k", "3"], "--k: no such option"),
+    (["--out", "x.json"], "--out: no such option (did you mean '--json'?)"),
+    (["--set", "k=3"], "--set k: not a build option of this problem; it takes none"),
 ])
 def test_bad_command_lines_are_one_line_errors(run_cli, args, expected):
     run = run_cli("solve", PROBLEMS / "maxcut-small.yaml", *args)
     assert run.code == 2
     assert expected in run.err and "Traceback" not in run.err
     assert len(run.err.strip().splitlines()) == 1
+
+
+def test_mistyped_build_option_flag_suggests_the_option(run_cli):
+    run = run_cli("solve", PROBLEMS / "partition-3way.yaml", "--kk", "3")
+    assert run.code == 2 and len(run.err.strip().splitlines()) == 1
+    assert "--kk: no such option (did you mean --k?)" in run.err
+    assert "allowed: balance, k" in run.err and "partition-3way.yaml" not in run.err
 
 
 def test_missing_data_file_and_unknown_extension(run_cli, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from qanneal.cli import cli
-from qanneal.cli.common import console, extra_flags, parse_assignments
+from qanneal.cli.common import console, extra_flags, flag_errors, parse_assignments
 from qanneal.export import export
 from qanneal.spec import load_problem
 
@@ -24,7 +24,10 @@ from qanneal.spec import load_problem
 def export_command(ctx: click.Context, file: str, out: str, problem_type: str | None,
                    fmt: str | None, sets: tuple[str, ...], penalty: float | None) -> None:
     """Export FILE's model to OUT (CQM/BQM in dimod's format, COO QUBO, or LP)."""
-    options = {**extra_flags(ctx.args), **parse_assignments(sets, "--set")}
-    spec = load_problem(file, problem_type, options=options or None)
+    flags = extra_flags(ctx.args)
+    set_options = parse_assignments(sets, "--set")
+    options = {**flags, **set_options}
+    with flag_errors(ctx, flags, set_options):
+        spec = load_problem(file, problem_type, options=options or None)
     written = export(spec.problem, out, fmt, penalties=penalty)
     console().print("wrote " + ", ".join(str(p) for p in written))

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from qanneal.cli import cli
-from qanneal.cli.common import console, extra_flags, parse_assignments, write_json
+from qanneal.cli.common import console, extra_flags, flag_errors, parse_assignments, write_json
 from qanneal.diagnostics import TOPOLOGIES, Diagnostics, format_bytes, inspect_problem
 from qanneal.spec import load_problem
 
@@ -38,8 +38,11 @@ def inspect_command(ctx: click.Context, file: str, problem_type: str | None, fmt
     """Size, coefficients, penalties and QPU fit of FILE's model, with warnings and fixes."""
     if penalty is not None and penalty_mode is not None:
         raise click.UsageError("give --penalty or --penalty-mode, not both")
-    build_options = {**extra_flags(ctx.args), **parse_assignments(sets, "--set")}
-    spec = load_problem(file, problem_type, format=fmt, options=build_options or None)
+    flags = extra_flags(ctx.args)
+    set_options = parse_assignments(sets, "--set")
+    build_options = {**flags, **set_options}
+    with flag_errors(ctx, flags, set_options):
+        spec = load_problem(file, problem_type, format=fmt, options=build_options or None)
     diag = inspect_problem(spec.problem, penalty if penalty is not None else penalty_mode,
                            topology=topology, embed=embed, timeout=timeout)
     if json_out:
