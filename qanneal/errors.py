@@ -74,6 +74,21 @@ class UnknownNameError(InputError):
         )
 
 
+class UnknownKeyError(InputError):
+    """A key a section of the input does not take; ``key`` and ``allowed`` say which.
+
+    >>> str(UnknownKeyError("kk", ["balance", "k"], file="p.yaml", line=3, field="options.kk"))
+    "p.yaml:3: options.kk: unknown key (did you mean 'k'?); allowed: balance, k"
+    """
+
+    def __init__(self, key: str, allowed: Iterable[str], **where) -> None:
+        self.key = key
+        self.allowed = sorted(allowed)
+        listed = (f"allowed: {', '.join(self.allowed)}" if self.allowed
+                  else "this section takes no keys")
+        super().__init__(f"unknown key{did_you_mean(key, self.allowed)}; {listed}", **where)
+
+
 class BackendUnavailable(QanError):
     """A backend that cannot run on this machine now, with the reason and the fix."""
 

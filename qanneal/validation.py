@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from qanneal.errors import InputError, did_you_mean
+from qanneal.errors import InputError, UnknownKeyError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -45,21 +45,19 @@ def to_input_error(exc: ValidationError, model: type[BaseModel], *, file: str | 
     loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
     path = field_path(loc, prefix)
     kind = error["type"]
+    line = None
+    if line_of is not None:
+        full = tuple(prefix.split(".")) + loc if prefix else loc
+        line = line_of(full)
     if kind == "extra_forbidden":
-        name = str(loc[-1]) if loc else "?"
-        allowed = _allowed_keys(model, loc[:-1])
-        message = f"unknown key{did_you_mean(name, allowed)}"
-        message += f"; allowed: {', '.join(allowed)}" if allowed else "; this section takes no keys"
-    elif kind == "missing":
+        return UnknownKeyError(str(loc[-1]) if loc else "?", _allowed_keys(model, loc[:-1]),
+                               file=file, line=line, field=path or None)
+    if kind == "missing":
         message = "required field is missing"
     else:
         message = error["msg"]
         if "input" in error and not isinstance(error["input"], (dict, list)):
             message += f" (got {error['input']!r})"
-    line = None
-    if line_of is not None:
-        full = tuple(prefix.split(".")) + loc if prefix else loc
-        line = line_of(full)
     return InputError(message, file=file, line=line, field=path or None)
 
 
@@ -78,13 +76,3 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         current = fields[part].annotation
     fields = getattr(current, "model_fields", None)
     return sorted(fields) if fields else []
-
-
-def check_keys(mapping: Mapping[str, Any], allowed: list[str], *, what: str,
-               file: str | None = None) -> None:
-    """Reject unknown keys in a plain mapping, with a 'did you mean'."""
-    for key in mapping:
-        if key not in allowed:
-            raise InputError(f"unknown key{did_you_mean(key, allowed)}; allowed: "
-                             f"{', '.join(sorted(allowed)) or '(none)'}",
-                             file=file, field=f"{what}.{key}" if what else key)

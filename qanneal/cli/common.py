@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 import click
 import yaml
 from rich.console import Console
 
-from qanneal.errors import InputError, did_you_mean
+from qanneal.errors import InputError, UnknownKeyError, did_you_mean
 from qanneal.io import atomic_write_text, dumps
+from qanneal.spec import Spec, load_problem
 
 
 def parse_assignments(pairs: Iterable[str], option: str) -> dict[str, Any]:
@@ -67,39 +68,35 @@ def extra_flags(args: list[str]) -> dict[str, Any]:
     return out
 
 
-@contextmanager
-def flag_errors(ctx: click.Context, flags: dict[str, Any],
-                sets: dict[str, Any] | None = None) -> Iterator[None]:
-    """Word a build-option error caused on the command line as a command-line error.
+def load_from_command_line(ctx: click.Context, file: str, problem_type: str | None,
+                           fmt: str | None, sets: Iterable[str]) -> tuple[Spec, dict[str, Any]]:
+    """Load FILE with the build options of the command line: ``(spec, build options)``.
 
-    Flags a command does not know are read as problem build options (``--k 5``), so a
-    mistyped command option (``--out`` for ``--json``) or a wrong ``--set`` key used to
-    come back as an unknown key of the *file's* options section, at a line of the file.
-    This names the flag (or ``--set``) and, for flags, the command's own options.
+    Flags a command does not know are build options (``--k 5``), as are ``--set k=5``.
+    An unknown one would otherwise come back as an unknown key of the *file's* options
+    section at a line of the file; it is named as the flag, or the ``--set`` key, instead.
     """
+    flags = extra_flags(ctx.args)
+    set_options = parse_assignments(sets, "--set")
+    options = {**flags, **set_options}
     try:
-        yield
-    except InputError as exc:
-        field = exc.field or ""
-        key = field.removeprefix("options.")
-        from_set = sets is not None and key in sets
-        if not field.startswith("options.") or not (key in flags or from_set) \
-                or not exc.message.startswith("unknown key"):
+        return load_problem(file, problem_type, format=fmt, options=options or None), options
+    except UnknownKeyError as exc:
+        key = (exc.field or "").removeprefix("options.")
+        if exc.field != f"options.{key}" or key not in options:
             raise
-        detail = exc.message.removeprefix("unknown key")  # " (did you mean 'k'?); allowed: .."
-        hint, _, allowed = detail.partition("; ")
-        allowed = allowed.replace("this section takes no keys", "it takes none") or "it takes none"
-        if from_set:
-            raise InputError(f"not a build option of this problem{hint}; {allowed}",
+        allowed = f"allowed: {', '.join(exc.allowed)}" if exc.allowed else "it takes none"
+        if key in set_options:
+            raise InputError(f"not a build option of this problem"
+                             f"{did_you_mean(key, exc.allowed)}; {allowed}",
                              field=f"--set {key}") from None
         flag = "--" + key.replace("_", "-")
-        close = hint.strip(" ()").removeprefix("did you mean ").rstrip("?").strip("'")
+        close = difflib.get_close_matches(key, exc.allowed, n=1)
         if close:
-            hint = f" (did you mean --{close.replace('_', '-')}?)"
+            hint = f" (did you mean --{close[0].replace('_', '-')}?)"
         else:
             own = sorted(o for p in ctx.command.params for o in p.opts if o.startswith("--"))
             # Output flags of other tools: spelling alone would not lead to --json.
-            wanted = "--json" if flag in ("--out", "--output") and "--out" not in own else flag
-            hint = did_you_mean(wanted, own)
+            hint = did_you_mean("--json" if flag in ("--out", "--output") else flag, own)
         raise InputError(f"no such option{hint}; nor a build option of this problem "
                          f"({allowed}); see --help", field=flag) from None

@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from qanneal.cli import cli
-from qanneal.cli.common import console, extra_flags, flag_errors, parse_assignments
+from qanneal.cli.common import console, load_from_command_line
 from qanneal.export import export
-from qanneal.spec import load_problem
 
 
 @cli.command("export", context_settings={"ignore_unknown_options": True,
@@ -24,10 +23,6 @@ from qanneal.spec import load_problem
 def export_command(ctx: click.Context, file: str, out: str, problem_type: str | None,
                    fmt: str | None, sets: tuple[str, ...], penalty: float | None) -> None:
     """Export FILE's model to OUT (CQM/BQM in dimod's format, COO QUBO, or LP)."""
-    flags = extra_flags(ctx.args)
-    set_options = parse_assignments(sets, "--set")
-    options = {**flags, **set_options}
-    with flag_errors(ctx, flags, set_options):
-        spec = load_problem(file, problem_type, options=options or None)
+    spec, _ = load_from_command_line(ctx, file, problem_type, None, sets)
     written = export(spec.problem, out, fmt, penalties=penalty)
     console().print("wrote " + ", ".join(str(p) for p in written))

@@ -7,9 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from qanneal.cli import cli
-from qanneal.cli.common import console, extra_flags, flag_errors, parse_assignments, write_json
+from qanneal.cli.common import console, load_from_command_line, write_json
 from qanneal.diagnostics import TOPOLOGIES, Diagnostics, format_bytes, inspect_problem
-from qanneal.spec import load_problem
 
 
 @cli.command("inspect", context_settings={"ignore_unknown_options": True,
@@ -38,11 +37,7 @@ def inspect_command(ctx: click.Context, file: str, problem_type: str | None, fmt
     """Size, coefficients, penalties and QPU fit of FILE's model, with warnings and fixes."""
     if penalty is not None and penalty_mode is not None:
         raise click.UsageError("give --penalty or --penalty-mode, not both")
-    flags = extra_flags(ctx.args)
-    set_options = parse_assignments(sets, "--set")
-    build_options = {**flags, **set_options}
-    with flag_errors(ctx, flags, set_options):
-        spec = load_problem(file, problem_type, format=fmt, options=build_options or None)
+    spec, _ = load_from_command_line(ctx, file, problem_type, fmt, sets)
     diag = inspect_problem(spec.problem, penalty if penalty is not None else penalty_mode,
                            topology=topology, embed=embed, timeout=timeout)
     if json_out:

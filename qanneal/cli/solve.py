@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from qanneal.cli import cli
-from qanneal.cli.common import console, extra_flags, flag_errors, parse_assignments, write_json
+from qanneal.cli.common import console, load_from_command_line, parse_assignments, write_json
 from qanneal.errors import InputError, SolveInterrupted
 from qanneal.registry import DEFAULT_BACKEND
 from qanneal.result import Result
@@ -71,11 +71,7 @@ def solve_command(ctx: click.Context, file: str | None, problem_type: str | None
         raise click.UsageError("give a problem FILE to solve, or --replay RESULT_JSON")
     if penalty is not None and penalty_mode is not None:
         raise click.UsageError("give --penalty or --penalty-mode, not both")
-    flags = extra_flags(ctx.args)
-    set_options = parse_assignments(sets, "--set")
-    build_options = {**flags, **set_options}
-    with flag_errors(ctx, flags, set_options):
-        spec = load_problem(file, problem_type, format=fmt, options=build_options or None)
+    spec, build_options = load_from_command_line(ctx, file, problem_type, fmt, sets)
     name = backend or next(iter(spec.backends), DEFAULT_BACKEND)
     options: dict[str, Any] = dict(spec.backends.get(name, {}))
     options.update(parse_assignments(backend_opts, "--option"))
@@ -158,7 +154,6 @@ def _sweep(file: str, problem_type: str | None, sweep_spec: str, backend: str,
 
 
 def _typed_source(file: str, problem_type: str) -> Any:
-    from qanneal.spec import load_problem
 
     return lambda **options: load_problem(file, problem_type, options=options).problem
 
