@@ -235,6 +235,11 @@ class _Runner:
         return spins, None, extra
 
 
+def _in_vartype(spins: np.ndarray, vartype: dimod.Vartype) -> np.ndarray:
+    """The kernels' +-1 spins as values of ``vartype`` (0/1 for BINARY)."""
+    return spins if vartype is dimod.SPIN else ((spins + 1) // 2).astype(np.int8)
+
+
 def _check_energy(bqm: dimod.BinaryQuadraticModel, sample: np.ndarray,
                   variables: list[Any], energy: float) -> None:
     """Raise if dimod disagrees with an engine-computed energy (a bug, never bad input)."""
@@ -325,9 +330,7 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
             if stored is not None:  # multi-spin coding: counted from the final words
                 energy = arrays.scale * stored + arrays.offset
             else:  # dimod, once per sample: it ranks the pool and is returned
-                energy = bqm.energies((spins if bqm.vartype is dimod.SPIN
-                                       else ((spins + 1) // 2).astype(np.int8),
-                                       arrays.variables))
+                energy = bqm.energies((_in_vartype(spins, bqm.vartype), arrays.variables))
             pool = np.concatenate([best_energy, energy])
             keep = np.argsort(pool, kind="stable")[:num_reads]
             best_spins = np.concatenate([best_spins, spins])[keep]
@@ -346,7 +349,7 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     finally:
         numba.set_num_threads(previous)
 
-    samples = best_spins if bqm.vartype is dimod.SPIN else ((best_spins + 1) // 2).astype(np.int8)
+    samples = _in_vartype(best_spins, bqm.vartype)
     if runner.use_msc:
         _check_energy(bqm, samples[0], arrays.variables, float(best_energy[0]))
     sampleset = dimod.SampleSet.from_samples((samples, arrays.variables), bqm.vartype,
