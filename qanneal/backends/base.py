@@ -35,12 +35,19 @@ class RawAnswer:
     ``time_limit``, ``infeasible``...), a ``bound`` and ``gap``, chain breaks.
     ``params`` are the parameters actually used (defaults filled in), so a run can be
     replayed.
+
+    ``trace`` is the anytime curve with its answers: ``(seconds since the backend's
+    solve began, answer)`` at every improvement, the answer a sample of the model's
+    variables (a mapping) or, for a native MILP, a solution in problem terms. The caller
+    decodes and verifies each one (:mod:`qanneal.solve`), so a time to target is the time
+    a *verified* answer reached it. Empty when the backend cannot tell.
     """
 
     sampleset: dimod.SampleSet | None = None
     solutions: list[Any] | None = None
     info: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    trace: list[tuple[float, Any]] = field(default_factory=list)
 
 
 class Backend(abc.ABC):
