@@ -16,6 +16,8 @@ TSPLIB                     :func:`read_tsplib`,                   .tsp .atsp
                            :func:`read_tsplib_tour`               (.tour)
 job shop                   :func:`read_jobshop`                   .jss .jsp
 portfolio CSV / OR-Lib     :func:`read_prices_csv`, ...           .csv
+knapsack OR-Lib / D-Wave   :func:`read_mknap`,                    .txt .csv
+                           :func:`read_knapsack_csv`
 =========================  =====================================  ==================
 """
 
@@ -28,6 +30,7 @@ from qanneal.formats._common import MAX_BYTES, open_text
 from qanneal.formats.coo import read_coo, write_coo
 from qanneal.formats.dimacs import read_dimacs_graph
 from qanneal.formats.jobshop import read_jobshop
+from qanneal.formats.knapsack import read_knapsack_csv, read_mknap
 from qanneal.formats.portfolio import (
     estimate_mean_cov,
     read_orlib_portfolio,
@@ -46,6 +49,8 @@ __all__ = [
     "read_coo",
     "read_dimacs_graph",
     "read_jobshop",
+    "read_knapsack_csv",
+    "read_mknap",
     "read_orlib_portfolio",
     "read_prices_csv",
     "read_returns_csv",
