@@ -18,7 +18,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -36,13 +36,16 @@ class ProcessRun:
 
 def run_with_deadline(args: Sequence[str], *, deadline: float | None, grace: float = 1.0,
                       echo: TextIO | None = None,
-                      stop: threading.Event | None = None) -> ProcessRun:
+                      stop: threading.Event | None = None, more_grace: float = 0.0,
+                      worth_waiting: Callable[[str], bool] | None = None) -> ProcessRun:
     """Run ``args``, collecting stdout+stderr; stop it once ``deadline`` has passed.
 
     ``deadline`` is a ``time.perf_counter()`` value (None: wait for ever). At the
     deadline -- or as soon as ``stop`` is set by the caller -- the process gets SIGINT,
-    ``grace`` seconds later SIGKILL. Output lines are copied to ``echo`` as they arrive
-    (e.g. ``sys.stderr`` for a solver log).
+    ``grace`` seconds later SIGKILL. If by then ``worth_waiting(output so far)`` is true
+    (e.g. the solver's log shows it holds a solution it will write once it stops), it
+    gets ``more_grace`` seconds more before the SIGKILL. Output lines are copied to
+    ``echo`` as they arrive (e.g. ``sys.stderr`` for a solver log).
     """
     start = time.perf_counter()
     proc = subprocess.Popen(list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -77,9 +80,16 @@ def run_with_deadline(args: Sequence[str], *, deadline: float | None, grace: flo
             try:
                 proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                killed = True
-                proc.kill()
-                proc.wait()
+                if more_grace > 0 and worth_waiting is not None and worth_waiting(
+                        "".join(lines)):
+                    try:
+                        proc.wait(timeout=more_grace)
+                    except subprocess.TimeoutExpired:
+                        pass
+                if proc.poll() is None:
+                    killed = True
+                    proc.kill()
+                    proc.wait()
     except BaseException:  # Ctrl-C in the caller: never leave the solver running
         if proc.poll() is None:
             proc.kill()

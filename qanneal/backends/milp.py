@@ -1,18 +1,39 @@
-"""``milp``: the classical baseline -- a PuLP MILP solved by CBC (default) or HiGHS.
+"""``milp``: the classical baseline -- a PuLP MILP solved by HiGHS (default) or CBC.
 
 It consumes the problem's native MILP formulation, or the generic McCormick
 linearisation of its CQM (:mod:`qanneal.linearise`). The answer is read back through
 the formulation's ``extract`` and then decoded and verified by the problem like any
 other backend's.
 
+HiGHS is the default whenever highspy is installed (it is a dependency): it runs
+in-process and keeps its incumbent when stopped; CBC (bundled with PuLP) stays
+available as ``solver=cbc``.
+
 Time limits are enforced from outside, because neither solver honours a short one on
 a large model by itself (CBC spent 3-30 s in its root LP and heuristics on an 800-node
-max-cut given 1 s): CBC runs as a subprocess that gets SIGINT, then SIGKILL, once the
-budget and a grace period are spent (:mod:`qanneal.timeout`); HiGHS runs in-process
-with interrupt callbacks that stop it at the wall-clock deadline, keeping its
-incumbent. ``info['status']`` says honestly how it ended: ``optimal`` (proven),
-``feasible`` (a solution with a gap), ``time_limit`` (with or without a solution),
-``infeasible``, ``unbounded`` or ``error``.
+max-cut given 1 s): HiGHS runs with interrupt callbacks that stop it at the wall-clock
+deadline, keeping its incumbent; CBC runs as a subprocess that gets SIGINT, then
+SIGKILL, once the budget and a grace period are spent (:mod:`qanneal.timeout`). CBC
+(2.10.3, the one PuLP bundles) writes its solution file when it stops on SIGINT or on
+its own ``-sec`` limit, but it checks both only between phases (its root LP and
+preprocessing check neither; its feasibility pump checks only the time); it has no
+option to write each incumbent as it is found, and its log gives an incumbent's value,
+never its variables. So once its log shows an incumbent, it gets a longer grace
+(within the caller's watchdog allowance) to stop and write it; killed before that, its
+incumbent is lost and reported as ``info['lost_incumbent']`` (a value, no answer).
+
+A run that found any feasible point returns it. ``info['status']`` says honestly how
+it ended: ``optimal`` (proven), ``feasible`` (a solution with a gap), ``time_limit``
+(with or without a solution), ``infeasible``, ``unbounded`` or ``error``; ``bound``
+and ``gap`` go with every solution that has them. ``optimal`` is a true certificate:
+the objective is scaled for the solver so that its absolute tolerances are relative
+ones, and the gaps are zero (see :func:`objective_scale`).
+
+Anytime curve: with HiGHS every improving incumbent is recorded (its MIP-improving-
+solution callback) as ``RawAnswer.trace`` (seconds since ``solve`` began, the answer
+read back through the formulation's ``extract``) and ``info['best_trace']``
+(``[[seconds, MILP objective], ...]``); with CBC only ``best_trace``, from its log (its
+log gives values, not solutions).
 """
 
 from __future__ import annotations
@@ -49,13 +70,19 @@ def cbc_path() -> str | None:
 
 
 def available_solvers() -> list[str]:
-    """The MILP solvers that can run here, in preference order."""
+    """The MILP solvers that can run here (in a fixed order; see :func:`default_solver`)."""
     found = []
     if find_spec("pulp") is not None and cbc_path() is not None:
         found.append("cbc")
     if find_spec("pulp") is not None and find_spec("highspy") is not None:
         found.append("highs")
     return found
+
+
+def default_solver() -> str:
+    """HiGHS when highspy is installed: in-process, it keeps its incumbent when stopped
+    at a time limit, where CBC, stopped from outside, often loses it."""
+    return "highs" if "highs" in available_solvers() else "cbc"
 
 
 @dataclass
@@ -69,6 +96,10 @@ class SolverRun:
     bound: float | None = None
     wall_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Anytime curve: (seconds since the backend's solve began, MILP objective,
+    #: column values in ``columns`` order or None when the solver gave only the value).
+    incumbents: list[tuple[float, float, Any]] = field(default_factory=list)
+    columns: list[Any] = field(default_factory=list)  # PuLP variables, column order
 
 
 class MilpBackend(Backend):
@@ -84,9 +115,10 @@ class MilpBackend(Backend):
 
     name = "milp"
     consumes = "milp"
-    description = f"PuLP MILP ({', '.join(available_solvers()) or 'no solver found'})"
+    description = (f"PuLP MILP ({', '.join(available_solvers()) or 'no solver found'}; "
+                   f"default {default_solver()})")
     defaults: dict[str, Any] = {
-        "solver": "cbc",
+        "solver": default_solver(),
         "mip_gap": 0.0,  # 0: 'optimal' means proven (HiGHS alone would stop at 1e-4)
         "threads": None,
         "msg": False,
@@ -105,9 +137,9 @@ class MilpBackend(Backend):
         deadline = None if time_limit is None else start + float(time_limit)
         stop = getattr(self, "stop_event", None)  # set by the caller on Ctrl-C / give-up
         if params["solver"] == "cbc":
-            run = _solve_cbc(model.lp, params, seed, deadline, time_limit, stop)
+            run = _solve_cbc(model.lp, params, seed, deadline, time_limit, stop, start)
         else:
-            run = _solve_highs(model.lp, params, seed, deadline, stop)
+            run = _solve_highs(model.lp, params, seed, deadline, stop, start)
         info: dict[str, Any] = {
             "status": run.status,
             "solver": params["solver"],
@@ -119,6 +151,9 @@ class MilpBackend(Backend):
             **run.extra,
         }
         solutions: list[Any] = []
+        trace = _read_trace(model, run)  # before the final values: it reassigns them
+        if run.incumbents:
+            info["best_trace"] = [[t, objective] for t, objective, _ in run.incumbents]
         if run.has_solution:
             info["milp_objective"] = lp_objective_value(model.lp)
             solutions.append(model.extract())
@@ -128,7 +163,54 @@ class MilpBackend(Backend):
             info["status"] = "feasible"  # stopped within a requested gap: not proven
         if time_limit is not None:
             params["time_limit"] = time_limit
-        return RawAnswer(solutions=solutions, info=info, params=params)
+        return RawAnswer(solutions=solutions, info=info, params=params, trace=trace)
+
+
+def _read_trace(model: MilpFormulation, run: SolverRun) -> list[tuple[float, Any]]:
+    """Each recorded incumbent read back through ``extract`` (after the solve: decoding
+    inside the solver's callback would slow it down), the final values restored after."""
+    recorded = [(t, values) for t, _, values in run.incumbents if values is not None]
+    if not recorded:
+        return []
+    final = [var.varValue for var in run.columns]
+    trace = []
+    for t, values in recorded:
+        for var, value in zip(run.columns, values):
+            var.varValue = float(value)
+        trace.append((t, model.extract()))
+    for var, value in zip(run.columns, final):
+        var.varValue = value
+    return trace
+
+
+def objective_scale(lp: Any) -> float:
+    """A power of two that brings the objective's largest coefficient into [1, 2).
+
+    Why: both solvers compare objective values with *absolute* tolerances -- CBC's
+    cutoff increment (1e-5 unless set: a new incumbent must beat the last by that much,
+    and nodes whose bound is not that much better are pruned), HiGHS's
+    ``mip_feasibility_tolerance`` and ``mip_abs_gap`` (1e-6) in the same role, and the
+    LP's dual tolerance (1e-7) on reduced costs. A mean-variance portfolio has
+    coefficients of 1e-8..1e-4 and solutions a few 1e-6 apart, so CBC pruned the
+    optimum and reported ``optimal`` for a worse lot split (-0.00275421 against
+    -0.00275553 on a 2-asset, 100-lot example). Scaled, those tolerances become relative
+    ones. A power of two is exact in binary floating point, so the scaled MILP has the
+    same optima; only objectives with small coefficients are scaled (scaling large
+    integer costs down would hide their integrality from the solvers).
+
+    >>> import pulp
+    >>> lp = pulp.LpProblem("p", pulp.LpMinimize)
+    >>> x = pulp.LpVariable("x", cat="Binary")
+    >>> lp += 3e-5 * x
+    >>> objective_scale(lp), 3e-5 * objective_scale(lp)
+    (65536.0, 1.96608)
+    """
+    if lp.objective is None:
+        return 1.0
+    largest = max((abs(float(c)) for c in lp.objective.values()), default=0.0)
+    if not 0 < largest < 1 or not math.isfinite(largest):
+        return 1.0
+    return math.ldexp(1.0, -math.frexp(largest)[1] + 1)
 
 
 def lp_objective_value(lp: Any) -> float | None:
@@ -195,39 +277,63 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
 _CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
 _CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.M)
 _CBC_INCUMBENT = re.compile(r"Integer solution of (\S+) found", re.M)
+_CBC_INCUMBENT_AT = re.compile(
+    r"^Cbc0012I Integer solution of (\S+) found .*\((\S+) seconds\)\s*$", re.M)
+#: CBC's cutoff increment: a new incumbent must beat the last by this much (absolute,
+#: on the scaled objective; CBC's own default is 1e-5, and it raises the increment
+#: itself to ~1 for an objective it finds integral, so this costs nothing there).
+CBC_INCREMENT = 1e-9
 
 
 def _solve_cbc(lp: Any, params: dict[str, Any], seed: int | None, deadline: float | None,
-               time_limit: float | None, stop: Any = None) -> SolverRun:
+               time_limit: float | None, stop: Any = None,
+               start: float | None = None) -> SolverRun:
     import pulp
 
     from qanneal.timeout import run_with_deadline
+    from qanneal.watchdog import grace_for
 
+    scale = objective_scale(lp)
     with tempfile.TemporaryDirectory(prefix="qanneal-cbc-") as tmp:
         mps, sol = os.path.join(tmp, "model.mps"), os.path.join(tmp, "model.sol")
-        variables, var_names, con_names, _ = lp.writeMPS(mps, rename=1)
+        original = lp.objective
+        if scale != 1.0:  # the file gets the scaled objective; the model keeps its own
+            lp.objective = original * scale
+        try:
+            variables, var_names, con_names, _ = lp.writeMPS(mps, rename=1)
+        finally:
+            lp.objective = original
         args = [cbc_path() or "cbc", mps]
         if lp.sense == pulp.LpMaximize:
             args.append("-max")
-        outside, grace = None, 0.5
+        outside, grace, more_grace = None, 0.5, 0.0
         if deadline is not None:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 return SolverRun("time_limit", "budget spent before CBC started")
             args += ["-sec", f"{remaining:.3f}", "-timeMode", "elapsed"]
             # CBC checks its limit only between phases; past a grace period it is stopped
-            # (well inside the caller's own watchdog, which allows max(2 s, 20%)).
+            # (well inside the caller's own watchdog, which allows max(2 s, 20%)). Once
+            # its log shows an incumbent, it may use up to 80% of that allowance to stop
+            # and write it (a kill loses it: CBC keeps solutions in memory only).
             slack = min(max(0.3, 0.05 * float(time_limit or 0)), 3.0)
             outside, grace = deadline + slack, max(0.5, slack)
-        args += ["-ratio", repr(params["mip_gap"])]
+            more_grace = max(0.0, 0.8 * grace_for(float(time_limit or 0)) - slack - grace)
+        # Zero gaps and a tiny increment: 'optimal' must mean proven (see objective_scale).
+        args += ["-ratio", repr(params["mip_gap"]), "-allowableGap", "0",
+                 "-increment", repr(CBC_INCREMENT)]
         if params["threads"] is not None:
             args += ["-threads", str(params["threads"])]
         if seed is not None:
             args += ["-randomCbcSeed", str(seed % (2**31 - 1) + 1)]
         args += ["-solve", "-solution", sol]
         proc = run_with_deadline(args, deadline=outside, grace=grace,
-                                 echo=sys.stderr if params["msg"] else None, stop=stop)
+                                 echo=sys.stderr if params["msg"] else None, stop=stop,
+                                 more_grace=more_grace,
+                                 worth_waiting=lambda out: "Integer solution of" in out)
         log = proc.output
+        # Where CBC's clock started, on the backend's (seconds since solve began).
+        began = 0.0 if start is None else time.perf_counter() - proc.elapsed_s - start
         extra: dict[str, Any] = {}
         if proc.interrupted:
             extra["stopped_from_outside"] = "killed" if proc.killed else "interrupted"
@@ -241,9 +347,10 @@ def _solve_cbc(lp: Any, params: dict[str, Any], seed: int | None, deadline: floa
             incumbents = _CBC_INCUMBENT.findall(log)
             if proc.interrupted:
                 if incumbents:
-                    extra["lost_incumbent"] = _signed(lp, float(incumbents[-1]))
+                    extra["lost_incumbent"] = _signed(lp, float(incumbents[-1]) / scale)
                 return SolverRun("time_limit", solver_status or "killed after the time limit",
-                                 wall_s=proc.elapsed_s, extra=extra)
+                                 wall_s=proc.elapsed_s, extra=extra,
+                                 incumbents=_cbc_curve(lp, log, scale, began))
             tail = " | ".join(line for line in log.strip().splitlines()[-3:])
             extra["message"] = f"CBC exited with code {proc.returncode}: {tail}"
             return SolverRun("error", solver_status or f"exit code {proc.returncode}",
@@ -257,11 +364,27 @@ def _solve_cbc(lp: Any, params: dict[str, Any], seed: int | None, deadline: floa
     status = _cbc_status(first_line, proc.interrupted, has_solution)
     constant = float(lp.objective.constant) if lp.objective is not None else 0.0
     bounds = _CBC_BOUND.findall(log)
-    bound = float(bounds[-1]) + constant if bounds else None
+    bound = float(bounds[-1]) / scale + constant if bounds else None
     if status == "optimal" and bound is None:
         bound = lp_objective_value(lp)
     return SolverRun(status, solver_status or first_line, has_solution=has_solution,
-                     bound=bound, wall_s=proc.elapsed_s, extra=extra)
+                     bound=bound, wall_s=proc.elapsed_s, extra=extra,
+                     incumbents=_cbc_curve(lp, log, scale, began))
+
+
+def _cbc_curve(lp: Any, log: str, scale: float, began: float
+               ) -> list[tuple[float, float, Any]]:
+    """CBC's incumbents from its log: values only (its log has no variables), at CBC's
+    own clock (elapsed, or CPU without a time limit) shifted to the backend's."""
+    curve: list[tuple[float, float, Any]] = []
+    for value, seconds in _CBC_INCUMBENT_AT.findall(log):
+        try:
+            point = (began + float(seconds), _signed(lp, float(value) / scale), None)
+        except ValueError:
+            continue
+        if not curve or point[1] != curve[-1][1]:
+            curve.append(point)
+    return curve
 
 
 def _cbc_status(first_line: str, interrupted: bool, has_solution: bool) -> str:
@@ -290,7 +413,8 @@ def _signed(lp: Any, internal: float) -> float:
 
 # ---------------------------------------------------------------------- HiGHS
 def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
-                 deadline: float | None, stop: Any = None) -> SolverRun:
+                 deadline: float | None, stop: Any = None,
+                 start: float | None = None) -> SolverRun:
     import highspy
     import numpy as np
     import pulp
@@ -302,6 +426,9 @@ def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
     if params["msg"]:  # the log goes to stderr: stdout may be carrying --json -
         h.cbLogging.subscribe(lambda e: (sys.stderr.write(e.message), sys.stderr.flush()))
     h.setOptionValue("mip_rel_gap", params["mip_gap"])
+    # HiGHS would also stop within 1e-6 absolute; with the objective scaled (see
+    # objective_scale) a zero absolute gap makes 'optimal' mean proven.
+    h.setOptionValue("mip_abs_gap", 0.0)
     if params["threads"] is not None:
         h.setOptionValue("threads", int(params["threads"]))
     if seed is not None:
@@ -311,9 +438,12 @@ def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
         return (deadline is not None and time.perf_counter() >= deadline) or (
             stop is not None and stop.is_set())
 
-    variables = _load_into_highs(h, lp, highspy, np, pulp, out_of_time)
-    if variables is None:
+    scale = objective_scale(lp)
+    loaded = _load_into_highs(h, lp, highspy, np, pulp, out_of_time, scale)
+    if loaded is None:
         return SolverRun("time_limit", "budget spent loading the model into HiGHS")
+    variables, cost = loaded
+    constant = float(lp.objective.constant) if lp.objective is not None else 0.0
     if deadline is not None:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
@@ -326,6 +456,17 @@ def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
 
     for callback in (h.cbMipInterrupt, h.cbSimplexInterrupt, h.cbIpmInterrupt):
         callback.subscribe(interrupt)
+    origin = time.perf_counter() if start is None else start
+    incumbents: list[tuple[float, float, Any]] = []
+
+    def improved(event: Any) -> None:  # copy only: extract runs after the solve
+        values = np.array(event.data_out.mip_solution, dtype=float)
+        if len(values) == len(variables):  # the original model's columns
+            # Our own objective of the values (not HiGHS's, which is the scaled one).
+            incumbents.append((time.perf_counter() - origin,
+                               float(cost @ values) + constant, values))
+
+    h.cbMipImprovingSolution.subscribe(improved)
     started = time.perf_counter()
     h.run()
     wall = time.perf_counter() - started
@@ -339,11 +480,13 @@ def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
     integer = any(v.cat == pulp.LpInteger for v in variables)
     if integer:
         bound = float(info.mip_dual_bound)
-        bound = bound if math.isfinite(bound) else None
+        # HiGHS's bound includes the (scaled) offset: unscale the whole value.
+        bound = bound / scale if math.isfinite(bound) else None
     else:
-        bound = float(info.objective_function_value) if status == "optimal" else None
+        bound = (float(info.objective_function_value) / scale if status == "optimal"
+                 else None)
     return SolverRun(status, model_status.name, has_solution=has_solution, bound=bound,
-                     wall_s=wall)
+                     wall_s=wall, incumbents=incumbents, columns=variables)
 
 
 def _highs_status(name: str, has_solution: bool) -> str:
@@ -359,12 +502,13 @@ def _highs_status(name: str, has_solution: bool) -> str:
 
 
 def _load_into_highs(h: Any, lp: Any, highspy: Any, np: Any, pulp: Any,
-                     out_of_time: Any) -> list[Any] | None:
+                     out_of_time: Any, scale: float = 1.0) -> tuple[list[Any], Any] | None:
     """Pass the PuLP model to HiGHS in bulk (PuLP's adapter adds rows one call at a time:
-    5 s for the 500k rows of a linearised dense 1000-variable QUBO).
+    5 s for the 500k rows of a linearised dense 1000-variable QUBO), its objective
+    multiplied by ``scale`` (:func:`objective_scale`).
 
-    Returns the PuLP variables in column order, or None if ``out_of_time()`` turned
-    true while reading the rows (checked every 10,000 rows)."""
+    Returns the PuLP variables in column order and their (unscaled) costs, or None if
+    ``out_of_time()`` turned true while reading the rows (checked every 10,000 rows)."""
     variables = lp.variables()
     index = {id(v): i for i, v in enumerate(variables)}
     n = len(variables)
@@ -376,7 +520,7 @@ def _load_into_highs(h: Any, lp: Any, highspy: Any, np: Any, pulp: Any,
     lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], float)
     upper = np.array([inf if v.upBound is None else v.upBound for v in variables], float)
     empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0)
-    h.addCols(n, cost, lower, upper, 0, empty_i, empty_i, empty_f)
+    h.addCols(n, cost * scale, lower, upper, 0, empty_i, empty_i, empty_f)
     integer = np.array([i for i, v in enumerate(variables) if v.cat == pulp.LpInteger],
                        np.int32)
     if len(integer):
@@ -402,8 +546,8 @@ def _load_into_highs(h: Any, lp: Any, highspy: Any, np: Any, pulp: Any,
     if lp.sense == pulp.LpMaximize:
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     if lp.objective is not None and lp.objective.constant:
-        h.changeObjectiveOffset(float(lp.objective.constant))
-    return variables
+        h.changeObjectiveOffset(float(lp.objective.constant) * scale)
+    return variables, cost
 
 
 @contextmanager
