@@ -19,10 +19,17 @@ from qanneal.export import export
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Problem build option.")
 @click.option("--penalty", type=click.FloatRange(min=0, min_open=True),
               help="One penalty weight for every constraint (bqm/coo).")
+@click.option("--linear", is_flag=True,
+              help="LP only: write the McCormick MILP (no quadratic terms; HiGHS/CBC solve it).")
 @click.pass_context
 def export_command(ctx: click.Context, file: str, out: str, problem_type: str | None,
-                   fmt: str | None, sets: tuple[str, ...], penalty: float | None) -> None:
-    """Export FILE's model to OUT (CQM/BQM in dimod's format, COO QUBO, or LP)."""
+                   fmt: str | None, sets: tuple[str, ...], penalty: float | None,
+                   linear: bool) -> None:
+    """Export FILE's model to OUT (CQM/BQM in dimod's format, COO QUBO, or LP).
+
+    LP names are LP-safe renderings of the model's labels (x[0,1] -> x(0,1));
+    OUT.labels.json maps every LP name back to its label.
+    """
     spec, _ = load_from_command_line(ctx, file, problem_type, None, sets)
-    written = export(spec.problem, out, fmt, penalties=penalty)
+    written = export(spec.problem, out, fmt, penalties=penalty, linear=linear)
     console().print("wrote " + ", ".join(str(p) for p in written))
