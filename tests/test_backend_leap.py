@@ -128,6 +128,26 @@ def test_mock_qpu_is_reproducible_with_a_seed(no_token):
     assert a.solution == b.solution and a.info["embedding"] == b.info["embedding"]
 
 
+@pytest.mark.parametrize("seed", [2**31, 2**32 - 1, 2**40])
+def test_mock_qpu_takes_any_seed_the_cli_may_draw(no_token, seed):
+    # The CLI draws 32-bit seeds; dwave-samplers' SA (the mock's annealer) and
+    # minorminer take 31 bits. Each must get a derived seed in its range, and the same
+    # run seed must still replay the same answer and embedding.
+    problem = maxcut_problem(nx.complete_graph(7))
+    a = solve(problem, "qpu", seed=seed, mock=True, num_reads=5)
+    b = solve(problem, "qpu", seed=seed, mock=True, num_reads=5)
+    assert a.feasible and a.seed == seed
+    assert a.solution == b.solution and a.info["embedding"] == b.info["embedding"]
+
+
+def test_mock_qpu_cli_with_a_seed_above_31_bits(no_token, run_cli):
+    from conftest import PROBLEMS
+
+    run = run_cli("solve", PROBLEMS / "maxcut-small.yaml", "--backend", "qpu", "-o", "mock=true",
+                  "--seed", str(2**31), "-o", "num_reads=5")
+    assert run.code == 0, run.err
+
+
 def test_explicit_chain_strength_is_used(no_token):
     problem = maxcut_problem(nx.complete_graph(8))
     result = solve(problem, "qpu", seed=2, mock=True, num_reads=10, chain_strength=7.5)

@@ -26,7 +26,7 @@ from typing import Any
 
 import dimod
 
-from qanneal.backends.base import Backend, RawAnswer, merge_options
+from qanneal.backends.base import Backend, RawAnswer, derive_seeds, merge_options
 from qanneal.errors import BackendError, InputError, QanError
 
 NO_TOKEN = ("no D-Wave API token: set DWAVE_API_TOKEN or run `dwave config create`; "
@@ -139,8 +139,12 @@ class QpuBackend(_LeapBackend):
         from dwave.system import EmbeddingComposite
 
         params = _check_qpu_params(merge_options(self.name, self.defaults, options))
+        # The run's seed may be any non-negative integer (the CLI draws 32 bits), but
+        # dwave-samplers' SA and minorminer take 31 bits: each gets its own seed derived
+        # from the run's, in its range (a modulo would make seeds 2**31 apart collide).
+        mock_seed, embedding_seed = (None, None) if seed is None else derive_seeds(seed, 2)
         if params["mock"]:
-            child = _mock_sampler(params["topology"] or "pegasus", seed)
+            child = _mock_sampler(params["topology"] or "pegasus", mock_seed)
         else:
             from dwave.system import DWaveSampler
 
@@ -152,8 +156,8 @@ class QpuBackend(_LeapBackend):
             kwargs["annealing_time"] = params["annealing_time"]
         if params["chain_strength"] is not None:
             kwargs["chain_strength"] = params["chain_strength"]
-        if seed is not None:  # minorminer's embedding is randomised: make it replayable
-            kwargs["embedding_parameters"] = {"random_seed": seed % (2**31 - 1)}
+        if embedding_seed is not None:  # minorminer's embedding is randomised: replayable
+            kwargs["embedding_parameters"] = {"random_seed": embedding_seed}
         with cloud_errors(self.name), warnings.catch_warnings():
             # The mock warns that annealing_time is "valid but not mocked": said in info.
             warnings.simplefilter("ignore", UserWarning)
@@ -243,12 +247,15 @@ def _check_qpu_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mock_sampler(topology: str, seed: int | None) -> Any:
+    """dwave-system's simulated QPU; ``seed`` (below 2**31) seeds its annealer."""
     from dwave.samplers import SimulatedAnnealingSampler
     from dwave.system.testing import MockDWaveSampler
 
-    substitute = {"num_sweeps": MOCK_SWEEPS}
+    substitute: dict[str, Any] = {"num_sweeps": MOCK_SWEEPS}
     if seed is not None:
-        substitute["seed"] = seed % (2**32)
+        if not 0 <= seed < 2**31:  # dwave-samplers rejects 2**31 and above
+            raise ValueError(f"mock QPU seed {seed} is outside [0, 2**31)")
+        substitute["seed"] = seed
     # exact_solver_cutoff=0: the mock would otherwise plant the exact ground state of
     # small problems in its first read -- a QPU never does that.
     return MockDWaveSampler(topology_type=topology, topology_shape=MOCK_SHAPES[topology],
