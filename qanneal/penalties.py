@@ -13,7 +13,8 @@ all constraints of a group sharing one weight:
    the annealer sees), and bisect, geometrically, between the largest weight seen too
    weak and the smallest seen strong enough;
 4. stop when every group is bracketed tightly, when the best round has not improved
-   for ``patience`` rounds, or when ``max_rounds`` or ``time_budget`` is spent;
+   for ``patience`` rounds, or when ``max_rounds`` or ``time_budget`` is spent (a
+   round is not started when the rounds so far say it would end past the budget);
 5. then double all tuned weights together while that keeps the best objective and
    raises the feasible rate (``SCALE_ROUNDS`` at most).
 
@@ -24,6 +25,12 @@ rounds whose feasible rate is within ``FEASIBLE_TOLERANCE`` of the most feasible
 *every* round is kept anyway); failing any feasible answer, the most feasible round.
 While the loop runs, the round it steers by is the best objective among rounds that
 reach ``min_feasible``.
+
+Under a time limit, ``solve(..., penalties="auto", time_limit=T)`` keeps T as the
+budget of the whole solve (:func:`split_budget`): calibration gets at most
+``CALIBRATION_SHARE`` of it, as ``max_rounds`` rounds of equal time limit (equal work
+keeps the rounds' feasible rates comparable), and the final solve gets everything
+calibration did not use (at least ``MIN_SOLVE_SHARE`` of T).
 
 Example: a weight ten times too small is raised until the answers are feasible.
 
@@ -75,6 +82,14 @@ MIN_FEASIBLE = 0.25
 BRACKET_RATIO = 1.25
 #: Most rounds of the final search that doubles all tuned weights together.
 SCALE_ROUNDS = 2
+#: Most calibration rounds in all (both phases), unless the caller says otherwise.
+MAX_ROUNDS = 10
+#: Share of a solve's time limit that calibration may spend (the final solve gets the
+#: rest): half leaves the final solve at least as long as all rounds together.
+CALIBRATION_SHARE = 0.5
+#: The final solve's least share of the time limit, should calibration's last round
+#: overrun (a round runs at least one read, which cannot be cut short).
+MIN_SOLVE_SHARE = 0.05
 #: The kept weights come from rounds at most this far below the best feasible rate
 #: (0: the most feasible rounds, the best objective among them). Measured
 #: (benchmarks/PENALTIES.md): picking on objective alone kept weights with 86%
@@ -196,10 +211,29 @@ def group_violation_rates(cqm: dimod.ConstrainedQuadraticModel, sampleset: dimod
     return rates
 
 
+def split_budget(time_limit: float, max_rounds: int = MAX_ROUNDS) -> tuple[float, float]:
+    """``(round time limit, calibration budget)`` for a solve whose whole budget is ``time_limit``.
+
+    >>> split_budget(20.0)
+    (1.0, 10.0)
+    """
+    budget = CALIBRATION_SHARE * time_limit
+    return budget / max_rounds, budget
+
+
+def final_solve_limit(time_limit: float, spent: float) -> float:
+    """The final solve's time limit after calibration spent ``spent`` of ``time_limit``.
+
+    >>> final_solve_limit(20.0, 8.0), final_solve_limit(20.0, 30.0)
+    (12.0, 1.0)
+    """
+    return max(time_limit - spent, MIN_SOLVE_SHARE * time_limit)
+
+
 def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
               penalties: PenaltySpec = None, tune: Collection[str] | None = None,
               start: Mapping[str, float] | None = None, seed: int | None = None,
-              time_limit: float | None = None, max_rounds: int = 10,
+              time_limit: float | None = None, max_rounds: int = MAX_ROUNDS,
               time_budget: float | None = None, patience: int = 3,
               max_violation: float = MAX_VIOLATION, min_feasible: float = MIN_FEASIBLE,
               polish_samples: bool = False, **options: Any) -> Calibration:
@@ -208,8 +242,8 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     ``penalties`` (else the problem's own) fixes weights and says which constraints
     are ``auto``; ``tune`` names constraint labels to tune regardless (e.g. all of
     them). ``start`` gives starting weights by group or label (default: the static
-    bound). Every round solves with ``time_limit`` and backend ``options`` as the final
-    solve would, all rounds with one seed derived from ``seed`` (common random numbers
+    bound). Every round solves with ``time_limit`` (per round; ``time_budget`` bounds
+    all rounds together) and backend ``options`` as the final solve would, all rounds with one seed derived from ``seed`` (common random numbers
     make rounds comparable), so a seeded calibration without a time limit or budget is
     reproducible.
     """
@@ -266,7 +300,7 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
             "weights": weights_by_group(weights),
             "feasible_rate": feasible_rate, "best_objective": objective,
             "violation_rates": rates, "num_samples": num,
-            "seconds": time.perf_counter() - round_start,
+            "time_limit": time_limit, "seconds": time.perf_counter() - round_start,
         })
         round_weights.append(weights)
         key = _round_key(problem, feasible_rate, objective, min_feasible)

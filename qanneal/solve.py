@@ -191,17 +191,28 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     instance = get_backend(backend, options) if isinstance(backend, str) else backend
     calibration = None
     if instance.consumes == "bqm":
-        from qanneal.penalties import calibrate, wants_calibration  # imports this module
+        from qanneal.penalties import (  # imports this module
+            calibrate,
+            final_solve_limit,
+            split_budget,
+            wants_calibration,
+        )
 
         if wants_calibration(problem, penalties):  # penalties: auto -> closed-loop weights
+            # time_limit is the whole solve's budget: calibration gets a share of it.
+            round_limit, budget = (None, None) if time_limit is None else split_budget(
+                time_limit)
             calibration = calibrate(problem, instance, penalties=penalties, seed=seed,
-                                    time_limit=time_limit, polish_samples=polish_samples,
-                                    **options)
+                                    time_limit=round_limit, time_budget=budget,
+                                    polish_samples=polish_samples, **options)
     calibrated = time.perf_counter()
+    solve_limit = time_limit
+    if calibration is not None and time_limit is not None:
+        solve_limit = final_solve_limit(time_limit, calibrated - start)
     model, weights = prepare_model(
         problem, instance, penalties if calibration is None else calibration.weights)
     prepared = time.perf_counter()
-    raw = run_backend(instance, model, seed=seed, time_limit=time_limit, **options)
+    raw = run_backend(instance, model, seed=seed, time_limit=solve_limit, **options)
     if polish_samples and raw.sampleset is not None and isinstance(model, dimod.BQM):
         raw.sampleset = polish(model, raw.sampleset)
         raw.params["polish"] = True
@@ -237,6 +248,8 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     if calibration is not None:
         info["penalty_trace"] = calibration.trace
         info["penalty_calibration"] = calibration.summary()
+        if time_limit is not None:
+            info["penalty_calibration"]["solve_time_limit"] = solve_limit
         if from_round is not None:
             info["best_from_calibration_round"] = from_round
     if best is not None and best.repaired:

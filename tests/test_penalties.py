@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import dimod
@@ -17,6 +18,8 @@ from qanneal.cli import main
 from qanneal.errors import InputError
 from qanneal.model import Problem, cqm_to_penalised_bqm, default_penalty_weights, dimod_multiplier
 from qanneal.penalties import (
+    CALIBRATION_SHARE,
+    MIN_SOLVE_SHARE,
     auto_labels,
     calibrate,
     set_penalties_block,
@@ -118,6 +121,27 @@ def test_seeded_auto_solve_is_reproducible():
     assert a.penalties == b.penalties and a.solution == b.solution
     assert [t["weights"] for t in a.info["penalty_trace"]] == \
         [t["weights"] for t in b.info["penalty_trace"]]
+
+
+def test_auto_penalties_spend_the_solve_time_limit_not_more():
+    # time_limit is the whole solve's budget: calibration rounds share half of it
+    # (each round had the full limit before: 20 s took 121 s), the final solve the rest.
+    problem = assignment_problem()
+    limit = 2.0
+    began = time.perf_counter()
+    result = solve(problem, "sa", seed=2, penalties="auto", time_limit=limit, **SA)
+    wall = time.perf_counter() - began
+    trace = result.info["penalty_trace"]
+    round_limits = [t["time_limit"] for t in trace]
+    assert all(r is not None and r > 0 for r in round_limits)
+    assert sum(round_limits) <= CALIBRATION_SHARE * limit + 1e-9
+    final = result.info["penalty_calibration"]["solve_time_limit"]
+    spent = result.timing["calibrate_s"]
+    assert final == pytest.approx(max(limit - spent, MIN_SOLVE_SHARE * limit))
+    assert spent < limit  # calibration stopped when its share was spent
+    assert result.params["time_limit"] == limit
+    assert result.feasible
+    assert wall < 2 * limit + 3  # loose: timed tests do not assert speed
 
 
 def test_cqm_backend_ignores_auto():
