@@ -18,6 +18,7 @@ job shop                   :func:`read_jobshop`                   .jss .jsp
 portfolio CSV / OR-Lib     :func:`read_prices_csv`, ...           .csv
 knapsack OR-Lib / D-Wave   :func:`read_mknap`,                    .txt .csv
                            :func:`read_knapsack_csv`
+flow shop Taillard/OR-Lib  :func:`read_flowshop`                  .txt
 =========================  =====================================  ==================
 """
 
@@ -29,6 +30,7 @@ from qanneal.errors import InputError
 from qanneal.formats._common import MAX_BYTES, open_text
 from qanneal.formats.coo import read_coo, write_coo
 from qanneal.formats.dimacs import read_dimacs_graph
+from qanneal.formats.flowshop import read_flowshop
 from qanneal.formats.jobshop import read_jobshop
 from qanneal.formats.knapsack import read_knapsack_csv, read_mknap
 from qanneal.formats.portfolio import (
@@ -48,6 +50,7 @@ __all__ = [
     "open_text",
     "read_coo",
     "read_dimacs_graph",
+    "read_flowshop",
     "read_jobshop",
     "read_knapsack_csv",
     "read_mknap",
