@@ -8,6 +8,9 @@ The Python API mirrors the CLI:
 >>> result = qanneal.solve(problem, "sa", seed=1)
 >>> result.objective, result.feasible
 (12.0, True)
+
+Every problem type's builder is in :mod:`qanneal.problems` (``qanneal.problems.tsp_problem``,
+``portfolio_problem``, ...), imported on first use.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ __all__ = [
     "QanError",
     "Result",
     "Spec",
+    "compare",
     "load",
     "load_problem",
     "problems",

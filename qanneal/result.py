@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import platform
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -41,6 +41,9 @@ class Result:
     applies). ``info`` holds what the backend itself reported (solver status, bound,
     QPU access time ...). ``num_feasible`` counts samples feasible as sampled;
     ``num_repaired`` those made feasible by the problem's repair (then verified).
+    ``sampleset`` keeps the final solve's samples (a dimod ``SampleSet`` of the model
+    the backend consumed; ``None`` where the backend answered in problem terms, as the
+    native MILP does); it is for Python use and not part of ``to_dict()``/``--json``.
     """
 
     problem: str
@@ -67,6 +70,8 @@ class Result:
     #: How to reproduce this run (:mod:`qanneal.manifest`): inputs' hashes, versions,
     #: platform, backend, options, seed, penalties used, timings.
     manifest: dict[str, Any] | None = None
+    #: The backend's samples (not serialised; see the class docstring).
+    sampleset: Any = field(default=None, repr=False, compare=False)
 
     @property
     def gap(self) -> float | None:
@@ -80,6 +85,8 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary (the ``--json`` output)."""
-        d = asdict(self)
+        # asdict() would deep-copy the sampleset only for it to be dropped: skip it.
+        d = asdict(replace(self, sampleset=None))
+        del d["sampleset"]
         d["gap"] = self.gap
         return jsonable(d)

@@ -275,6 +275,7 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         penalties=weights,
         info=info,
         source=problem.source,
+        sampleset=raw.sampleset,  # None for answers in problem terms (native MILP)
         manifest=run_manifest(problem, instance.name, options=options, seed=seed,
                               time_limit=time_limit, penalties=penalties, weights=weights,
                               polish=polish_samples, repair=repair, params=params,
