@@ -9,7 +9,13 @@ and bounds, are ignored; a text line ``Nb of jobs, ...`` before it is skipped), 
 ``Times`` and ``J`` rows of ``M`` durations, then ``Machines`` and ``J`` rows of ``M``
 machines, 1-based. The ``Times``/``Machines`` words may be absent.
 
-With ``format=None`` the format is detected: the words Times/Machines mean Taillard;
+D-Wave table (``format="dwave"``; dwave-examples/job-shop-scheduling-cqm ``input/*.txt``):
+lines ``#Num of jobs: J`` and ``#Num of machines: M``, two caption lines (``task 0 ...``,
+``job id machine dur ...``) and a ``----`` rule, then one row per job: its id (0..J-1)
+and ``M`` pairs ``machine dur`` in order, machines 0-based.
+
+With ``format=None`` the format is detected: a ``#Num of jobs:`` line means D-Wave's
+table; the words Times/Machines mean Taillard;
 otherwise a first job row of ``2M`` numbers means OR-Library and one of ``M`` numbers
 means Taillard. Each job must visit every machine exactly once (the classical
 job shop); durations are non-negative integers (zero allowed).
@@ -24,13 +30,17 @@ job shop); durations are non-negative integers (zero allowed).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from qanneal.errors import InputError
 from qanneal.formats._common import MAX_BYTES, PathLike, open_text, parse_int, snippet
 
-FORMATS = ("orlib", "taillard")
-_ALIASES = {"orlib": "orlib", "jsplib": "orlib", "or-library": "orlib", "taillard": "taillard"}
+FORMATS = ("orlib", "taillard", "dwave")
+_ALIASES = {"orlib": "orlib", "jsplib": "orlib", "or-library": "orlib", "taillard": "taillard",
+            "dwave": "dwave", "d-wave": "dwave"}
+_DWAVE_COUNT = re.compile(r"#\s*num(?:ber)?\s+of\s+(jobs|machines)\s*:\s*(\S*)\s*$",
+                          re.IGNORECASE)
 
 
 def read_jobshop(
@@ -39,20 +49,24 @@ def read_jobshop(
     """Read a job-shop instance.
 
     Returns ``{"jobs": [[(machine, duration), ...], ...], "num_jobs": J,
-    "num_machines": M, "format": "orlib" | "taillard"}`` with 0-based machines.
+    "num_machines": M, "format": "orlib" | "taillard" | "dwave"}`` with 0-based machines.
     """
     if format is not None:
         if format.lower() not in _ALIASES:
             raise InputError(f"unknown job-shop format {format!r}; expected one of "
                              f"{', '.join(FORMATS)} or None to detect", field="format")
         format = _ALIASES[format.lower()]
+    lines = list(open_text(path, max_bytes=max_bytes))
+    if format == "dwave" or (format is None and any(_DWAVE_COUNT.match(raw.strip())
+                                                    for _, raw in lines)):
+        return _read_dwave(path, lines)
     # Rows after the size line: (lineno, tokens, marker) with marker "times"/"machines"
     # for a block caption (tokens empty) and None for a row of numbers.
     rows: list[tuple[int, list[str], str | None]] = []
     markers: dict[str, int] = {}
     size: tuple[int, int, int] | None = None  # (J, M, lineno)
     size_extra = False
-    for lineno, raw in open_text(path, max_bytes=max_bytes):
+    for lineno, raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -219,3 +233,60 @@ def _taillard_jobs(path: PathLike, rows: list[tuple[int, list[str], str | None]]
         _check_job(path, m_line, job, job_no, 1)
         jobs.append(job)
     return jobs
+
+
+def _read_dwave(path: PathLike, lines: list[tuple[int, str]]) -> dict[str, Any]:
+    """D-Wave's table layout (see the module docstring)."""
+    counts: dict[str, tuple[int, int]] = {}
+    rows: list[tuple[int, list[str]]] = []
+    for lineno, raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        match = _DWAVE_COUNT.match(line)
+        if match:
+            what, value = match.group(1).lower(), match.group(2)
+            if what in counts:
+                raise InputError(f"second '#Num of {what}' line (first on line "
+                                 f"{counts[what][1]})", file=path, line=lineno)
+            counts[what] = (parse_int(value, file=path, line=lineno, field=what, lo=1,
+                                      what=f"a positive number of {what}"), lineno)
+            continue
+        tokens = line.split()
+        if line.startswith("#") or set(line) <= set("- "):
+            continue  # other comments, the ---- rule under the captions
+        if not tokens[0].lstrip("+-").isdigit():
+            if rows:
+                raise InputError(f"expected a job row 'id machine dur ...', got "
+                                 f"{snippet(line)}", file=path, line=lineno)
+            continue  # the caption lines ('task 0 ...', 'job id machine dur ...')
+        rows.append((lineno, tokens))
+    for what in ("jobs", "machines"):
+        if what not in counts:
+            raise InputError(f"no '#Num of {what}: N' line; D-Wave's table starts with "
+                             "'#Num of jobs:' and '#Num of machines:'", file=path)
+    num_jobs, jobs_line = counts["jobs"]
+    num_machines = counts["machines"][0]
+    if len(rows) != num_jobs:
+        where = rows[num_jobs][0] if len(rows) > num_jobs else jobs_line
+        raise InputError(f"'#Num of jobs: {num_jobs}' but the table has {len(rows)} job rows",
+                         file=path, line=where)
+    jobs: list[list[tuple[int, int]] | None] = [None] * num_jobs
+    for lineno, tokens in rows:
+        if len(tokens) != 2 * num_machines + 1:
+            raise InputError(f"{len(tokens)} numbers; expected the job id and "
+                             f"M={num_machines} pairs 'machine dur' ({2 * num_machines + 1})",
+                             file=path, line=lineno)
+        job_id = parse_int(tokens[0], file=path, line=lineno, field="job id", lo=0,
+                           hi=num_jobs - 1, what="a 0-based job id")
+        if jobs[job_id] is not None:
+            raise InputError(f"job id {job_id} appears twice", file=path, line=lineno)
+        job = [(parse_int(m, file=path, line=lineno, field="machine", lo=0,
+                          hi=num_machines - 1, what="a 0-based machine number"),
+                parse_int(d, file=path, line=lineno, field="dur", lo=0,
+                          what="a non-negative integer duration"))
+               for m, d in zip(tokens[1::2], tokens[2::2])]
+        _check_job(path, lineno, job, job_id, 0)
+        jobs[job_id] = job
+    return {"jobs": jobs, "num_jobs": num_jobs, "num_machines": num_machines,
+            "format": "dwave"}
