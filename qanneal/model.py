@@ -89,7 +89,10 @@ class Problem:
     """
 
     kind: str
-    cqm: dimod.ConstrainedQuadraticModel
+    #: The CQM, or a function that builds it: then it is built on first access of
+    #: ``problem.cqm`` (see :func:`_get_cqm`), so a backend that never needs it (the
+    #: native MILP) never pays for it.
+    cqm: dimod.ConstrainedQuadraticModel | Callable[[], dimod.ConstrainedQuadraticModel]
     decode: Callable[[Mapping[Hashable, int]], Any]
     verify: Callable[[Any], list[str]]
     objective: Callable[[Any], float]
@@ -108,6 +111,9 @@ class Problem:
     build_overrides: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     build_s: float = 0.0
+    #: Raises :class:`~qanneal.errors.TooLargeError` when the penalised BQM would not
+    #: fit in memory; called by :meth:`to_bqm` before anything is built.
+    check_bqm_size: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ penalties
     def penalty_weights(self, overrides: PenaltySpec = None) -> dict[str, float]:
@@ -143,6 +149,8 @@ class Problem:
         ``sum(x) <= 1`` uses the pairwise penalty and ``x_u + x_v >= 1`` the product
         ``(1 - x_u)(1 - x_v)``, with no slack.
         """
+        if self.check_bqm_size is not None:
+            self.check_bqm_size()
         weights = self.penalty_weights(penalties)
         return cqm_to_penalised_bqm(self.cqm, weights, objective=self.objective_bqm), weights
 
@@ -173,6 +181,36 @@ class Problem:
     @property
     def num_variables(self) -> int:
         return len(self.cqm.variables)
+
+    @property
+    def cqm_built(self) -> bool:
+        """Whether the CQM exists yet (a lazy one is built on first access)."""
+        return isinstance(self.__dict__.get("_cqm"), dimod.ConstrainedQuadraticModel)
+
+
+# ``cqm`` is a dataclass field (so ``Problem(cqm=...)`` keeps working) whose storage is
+# this property: the generated ``__init__`` assigns through the setter, and the getter
+# builds a lazy CQM once. Installed after the class body because a property defined in
+# it would become the field's default.
+def _get_cqm(self: Problem) -> dimod.ConstrainedQuadraticModel:
+    value = self.__dict__["_cqm"]
+    if not isinstance(value, dimod.ConstrainedQuadraticModel):
+        value = value()
+        if not isinstance(value, dimod.ConstrainedQuadraticModel):
+            raise TypeError(f"the {self.kind} CQM builder returned {type(value).__name__}")
+        self.__dict__["_cqm"] = value
+    return value
+
+
+def _set_cqm(self: Problem, value: Any) -> None:
+    if not (isinstance(value, dimod.ConstrainedQuadraticModel) or callable(value)):
+        raise TypeError("Problem.cqm takes a ConstrainedQuadraticModel or a function "
+                        f"building one, not {type(value).__name__}")
+    self.__dict__["_cqm"] = value
+
+
+Problem.cqm = property(_get_cqm, _set_cqm,  # type: ignore[assignment]
+                       doc="The CQM (built on first access when given as a function).")
 
 
 # ---------------------------------------------------------------------- penalties

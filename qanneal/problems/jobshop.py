@@ -49,17 +49,22 @@ from typing import Any, Literal
 
 import dimod
 import numpy as np
-from pydantic import PositiveInt, field_validator
+from pydantic import Field, PositiveInt, field_validator
 
+from qanneal import sizing
 from qanneal.errors import InputError
 from qanneal.model import DEFAULT_PENALTY_MARGIN, MilpFormulation, Problem
 from qanneal.problems.base import FileData, ProblemType, Strict, resolve_path
+from qanneal.sizing import ModelSize
 
 Job = Sequence[tuple[int, int]]  # (machine, duration) per operation, in job order
 FORMATS = {".jss": "orlib", ".jsp": "orlib", ".tai": "taillard"}
 RULES = ("SPT", "LPT", "MWKR", "MOPNR")
 #: Largest ratio between late-finish weights before "auto" switches to linear weights.
 MAX_WEIGHT_RATIO = 1e6
+#: Re-timings the local search may spend per dispatching rule (about 0.3 ms each on a
+#: 20 x 15 instance); deterministic, unlike a time budget.
+LOCAL_SEARCH_EVALUATIONS = 1500
 
 
 # ---------------------------------------------------------------------- instance facts
@@ -145,11 +150,111 @@ def dispatch_schedule(jobs: Sequence[Job], rule: str = "MWKR") -> list[list[int]
     return starts
 
 
-def heuristic_schedule(jobs: Sequence[Job]) -> tuple[list[list[int]], int]:
-    """The best of the dispatching rules: ``(starts, makespan)``, a safe horizon."""
-    best = min((dispatch_schedule(jobs, rule) for rule in RULES),
-               key=lambda s: makespan(jobs, s))
-    return best, makespan(jobs, best)
+def heuristic_schedule(jobs: Sequence[Job], *, search: bool = True
+                       ) -> tuple[list[list[int]], int]:
+    """A good feasible schedule: ``(starts, makespan)``, the default horizon.
+
+    Every dispatching rule's schedule, each improved by :func:`local_search` (unless
+    ``search`` is false); the best one. Deterministic. Its makespan bounds the optimum
+    from above, so a horizon equal to it never cuts the optimum off.
+    """
+    best, best_span = None, math.inf
+    for rule in RULES:
+        starts = dispatch_schedule(jobs, rule)
+        span = makespan(jobs, starts)
+        if search:
+            starts, span = local_search(jobs, starts)
+        if span < best_span:
+            best, best_span = starts, span
+    assert best is not None
+    return best, int(best_span)
+
+
+def local_search(jobs: Sequence[Job], starts: Sequence[Sequence[int]], *,
+                 max_evaluations: int = LOCAL_SEARCH_EVALUATIONS
+                 ) -> tuple[list[list[int]], int]:
+    """Improve a feasible schedule by swapping adjacent critical operations (N1).
+
+    The schedule is held as one operation sequence per machine and re-timed as a
+    semi-active schedule (longest paths in the disjunctive graph). A swap of two
+    adjacent operations of one machine that are both on a critical path never makes a
+    cycle (van Laarhoven, Aarts and Lenstra 1992); the first swap that shortens the
+    makespan is kept, until none does or ``max_evaluations`` re-timings were spent.
+    Deterministic; returns ``(starts, makespan)``, never worse than the input.
+
+    >>> jobs = [[(0, 1), (1, 5)], [(1, 1), (0, 5)]]
+    >>> local_search(jobs, [[6, 7], [0, 1]])
+    ([[0, 1], [0, 1]], 6)
+    """
+    offset = np.concatenate([[0], np.cumsum([len(job) for job in jobs])]).astype(int).tolist()
+    ops = [(j, k) for j, job in enumerate(jobs) for k in range(len(job))]
+    dur = [jobs[j][k][1] for j, k in ops]
+    first = {offset[j] for j in range(len(jobs))}
+    seqs: dict[int, list[int]] = {}
+    for o in sorted(range(len(ops)), key=lambda o: (starts[ops[o][0]][ops[o][1]], dur[o], o)):
+        seqs.setdefault(jobs[ops[o][0]][ops[o][1]][0], []).append(o)
+
+    def timing() -> tuple[list[int], list[int], list[int]] | None:
+        """Semi-active starts, the critical predecessor of each op (-1: none) and
+        each op's machine predecessor; None if the sequences make a cycle."""
+        mach_pred = [-1] * len(ops)
+        mach_succ = [-1] * len(ops)
+        for seq in seqs.values():
+            for a, b in zip(seq, seq[1:]):
+                mach_pred[b], mach_succ[a] = a, b
+        indegree = [(o not in first) + (mach_pred[o] >= 0) for o in range(len(ops))]
+        ready = [o for o in range(len(ops)) if not indegree[o]]
+        start, crit = [0] * len(ops), [-1] * len(ops)
+        done = 0
+        while ready:
+            o = ready.pop()
+            done += 1
+            end = start[o] + dur[o]
+            for nxt in ((o + 1) if (o + 1) not in first and o + 1 < len(ops) else -1,
+                        mach_succ[o]):
+                if nxt < 0:
+                    continue
+                if end > start[nxt] or crit[nxt] < 0:
+                    start[nxt], crit[nxt] = max(start[nxt], end), (
+                        o if end >= start[nxt] else crit[nxt])
+                indegree[nxt] -= 1
+                if not indegree[nxt]:
+                    ready.append(nxt)
+        return (start, crit, mach_pred) if done == len(ops) else None
+
+    def as_rows(start: list[int]) -> list[list[int]]:
+        return [start[offset[j]:offset[j + 1]] for j in range(len(jobs))]
+
+    timed = timing()
+    assert timed is not None, "the input schedule is feasible, so its sequences are acyclic"
+    start, crit, mach_pred = timed
+    span = max(s + d for s, d in zip(start, dur))
+    evaluations = 0
+    improved = True
+    while improved and evaluations < max_evaluations:
+        improved = False
+        # The critical path, from an op that ends last back along critical predecessors.
+        o = max(range(len(ops)), key=lambda o: (start[o] + dur[o], -o))
+        moves = []
+        while crit[o] >= 0:
+            if mach_pred[o] == crit[o] and dur[o] > 0 and dur[crit[o]] > 0:
+                moves.append((crit[o], o))
+            o = crit[o]
+        for a, b in moves:
+            if evaluations >= max_evaluations:
+                break
+            seq = seqs[jobs[ops[a][0]][ops[a][1]][0]]
+            i = seq.index(a)
+            seq[i], seq[i + 1] = b, a
+            evaluations += 1
+            trial = timing()
+            if trial is not None:
+                trial_span = max(s + d for s, d in zip(trial[0], dur))
+                if trial_span < span:
+                    (start, crit, mach_pred), span, improved = trial, trial_span, True
+                    break
+            seq[i], seq[i + 1] = a, b
+    return as_rows(start), int(span)
 
 
 def semi_active(jobs: Sequence[Job], priority: Sequence[Sequence[float | None]]
@@ -269,92 +374,164 @@ def late_finish_weights(ends: np.ndarray, lb: int, ub: int, count: int,
     raise ValueError(f"unknown late-finish kind {kind!r}; use auto, exponential or linear")
 
 
-def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
-                    late_finish: str = "auto", name: str | None = None,
-                    known_optimum: float | None = None) -> Problem:
-    """The job-shop problem; ``jobs[j]`` lists ``(machine, duration)`` in job order."""
-    jobs = _check_jobs(jobs)
-    lb = lower_bound(jobs)
-    heuristic, ub = heuristic_schedule(jobs)
-    if horizon is None:
-        horizon = ub
-    elif horizon < lb:
-        raise InputError(f"horizon {horizon} is below the makespan lower bound {lb} (the "
-                         "longest job or busiest machine); no schedule fits", field="horizon")
-    heads, tails = heads_tails(jobs)
+def conflict_pairs(jobs: Sequence[Job]) -> list[tuple[int, int, str, str]]:
+    """Pairs of operations (flat indices) that may clash: ``(a, b, kind, label)``.
+
+    ``precedence``: consecutive operations of one job (b must not start before a ends);
+    ``no_overlap``: two operations of different jobs on one machine, both of positive
+    length.
+    """
     ops = [(j, k) for j, job in enumerate(jobs) for k in range(len(job))]
-    est = np.array([heads[j][k] for j, k in ops], dtype=np.int64)
-    dur = np.array([jobs[j][k][1] for j, k in ops], dtype=np.int64)
-    lst = np.array([horizon - jobs[j][k][1] - tails[j][k] for j, k in ops], dtype=np.int64)
-    size = lst - est + 1
-    if (size <= 0).any():  # only when horizon < longest job, which lb already excludes
-        raise InputError(f"horizon {horizon} is shorter than a job", field="horizon")
-    base = np.concatenate([[0], np.cumsum(size)[:-1]])
-    labels: list[Hashable] = [(j, k, int(t)) for (j, k), e, n in zip(ops, est, size)
-                              for t in range(e, e + n)]
-    op_index = {op: i for i, op in enumerate(ops)}
-
-    # Objective: late-finish weights on every job's last operation, scaled below 1/1.1.
-    linear = np.zeros(len(labels))
-    last = [op_index[(j, len(job) - 1)] for j, job in enumerate(jobs) if job]
-    ends = np.concatenate([np.arange(est[o], lst[o] + 1) + dur[o] for o in last])
-    raw, kind = late_finish_weights(ends, lb, horizon, len(last), late_finish)
-    top = raw.max() if raw.size else 0.0
-    if top > 0:
-        raw = raw / (top * len(last) * DEFAULT_PENALTY_MARGIN)
-    where = np.concatenate([base[o] + np.arange(size[o]) for o in last])
-    linear[where] = raw
-    objective = dimod.BinaryQuadraticModel.from_numpy_vectors(
-        linear, ([], [], []), 0.0, "BINARY", variable_order=labels)
-    cqm = dimod.ConstrainedQuadraticModel()
-    cqm.set_objective(objective)
-    for i, (j, k) in enumerate(ops):
-        cqm.add_constraint_from_iterable(
-            [(labels[base[i] + t], 1) for t in range(size[i])], "==", 1,
-            label=f"one_start[{j},{k}]")
-
-    def add_conflicts(a: int, b: int, clash: np.ndarray, label: str) -> None:
-        ia, ib = np.nonzero(clash)
-        if not len(ia):
-            return
-        variables = labels[base[a]:base[a] + size[a]] + labels[base[b]:base[b] + size[b]]
-        qm = dimod.BinaryQuadraticModel.from_numpy_vectors(
-            np.zeros(len(variables)), (ia, ib + size[a], np.ones(len(ia))), 0.0, "BINARY",
-            variable_order=variables)
-        cqm.add_constraint_from_model(qm, "==", 0, label=label, copy=False)
-
-    # Precedence: op b = (j, k+1) must not start before op a = (j, k) ends.
-    for j, job in enumerate(jobs):
-        for k in range(len(job) - 1):
-            a, b = op_index[(j, k)], op_index[(j, k + 1)]
-            ta = np.arange(est[a], lst[a] + 1)[:, None]
-            tb = np.arange(est[b], lst[b] + 1)[None, :]
-            add_conflicts(a, b, tb < ta + dur[a], f"precedence[{j},{k}]")
-    # No overlap: two operations of different jobs on one machine, both of positive length.
+    index = {op: i for i, op in enumerate(ops)}
+    pairs = [(index[(j, k)], index[(j, k + 1)], "precedence", f"precedence[{j},{k}]")
+             for j, job in enumerate(jobs) for k in range(len(job) - 1)]
     by_machine: dict[int, list[int]] = {}
     for i, (j, k) in enumerate(ops):
-        if dur[i] > 0:
+        if jobs[j][k][1] > 0:
             by_machine.setdefault(jobs[j][k][0], []).append(i)
     for _, members in sorted(by_machine.items()):
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 a, b = members[x], members[y]
-                if ops[a][0] == ops[b][0]:
-                    continue  # same job: ordered by the precedence chain already
-                ta = np.arange(est[a], lst[a] + 1)[:, None]
-                tb = np.arange(est[b], lst[b] + 1)[None, :]
-                clash = (ta < tb + dur[b]) & (tb < ta + dur[a])
                 (ja, ka), (jb, kb) = ops[a], ops[b]
-                add_conflicts(a, b, clash, f"no_overlap[{ja},{ka},{jb},{kb}]")
+                if ja != jb:  # same job: ordered by the precedence chain already
+                    pairs.append((a, b, "no_overlap", f"no_overlap[{ja},{ka},{jb},{kb}]"))
+    return pairs
+
+
+def _clash_range(kind: str, da: int, db: int) -> tuple[float, int]:
+    """Start differences ``tb - ta`` that clash, as an inclusive range ``(lo, hi)``."""
+    if kind == "precedence":  # b starts before a ends
+        return -math.inf, da - 1
+    return -(db - 1), da - 1  # the two intervals overlap
+
+
+def count_clashes(ea: int, la: int, eb: int, lb: int, lo: float, hi: int) -> int:
+    """Pairs ``ea <= ta <= la``, ``eb <= tb <= lb`` with ``lo <= tb - ta <= hi``, without
+    building the pair matrix.
+
+    >>> count_clashes(0, 2, 0, 2, -1, 1)  # |ta - tb| <= 1 on a 3 x 3 grid
+    7
+    """
+    ta = np.arange(ea, la + 1)
+    top = np.minimum(lb, ta + hi)
+    bottom = eb if lo == -math.inf else np.maximum(eb, ta + int(lo))
+    return int(np.clip(top - bottom + 1, 0, None).sum())
+
+
+def time_indexed_size(jobs: Sequence[Job], est: np.ndarray, lst: np.ndarray
+                      ) -> tuple[ModelSize, ModelSize]:
+    """Sizes of the time-indexed CQM and of its penalised BQM, from the windows alone.
+
+    CQM: one variable per window slot, ``one_start`` entries, and per conflict
+    constraint its clashing pairs (quadratic terms) over the slots they touch (bounded
+    here by the two windows). BQM: the same conflict terms plus each ``one_start``
+    penalty's ``w (w - 1) / 2`` pairs for a window of ``w``. (The BQM is built from
+    the CQM, so both are held at once: check ``cqm + bqm``.)
+    """
+    dur = [d for job in jobs for _, d in job]
+    size = (lst - est + 1).astype(np.int64)
+    variables = int(size.sum())
+    terms, entries = 0, variables
+    for a, b, kind, _ in conflict_pairs(jobs):
+        lo, hi = _clash_range(kind, dur[a], dur[b])
+        n = count_clashes(int(est[a]), int(lst[a]), int(est[b]), int(lst[b]), lo, hi)
+        if n:
+            terms += n
+            entries += int(size[a] + size[b])
+    one_start = int((size * (size - 1) // 2).sum())
+    return ModelSize(variables, terms, entries), ModelSize(variables, terms + one_start)
+
+
+def coarse_jobs(jobs: Sequence[Job], unit: int) -> list[list[tuple[int, int]]]:
+    """Durations in units of ``unit`` time steps, rounded up (a coarse schedule, scaled
+    back by ``unit``, stays feasible: every operation keeps at least its real length)."""
+    return [[(m, -(-d // unit)) for m, d in job] for job in jobs]
+
+
+def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
+                    late_finish: str = "auto", time_unit: int = 1, name: str | None = None,
+                    known_optimum: float | None = None) -> Problem:
+    """The job-shop problem; ``jobs[j]`` lists ``(machine, duration)`` in job order.
+
+    ``time_unit`` > 1 builds the QUBO on a coarse clock: durations rounded up to
+    whole units, starts decoded back as multiples of the unit (feasible for the real
+    durations, but possibly longer than the true optimum). ``horizon`` is in real time
+    units. The time-indexed CQM is built only when first used (``problem.cqm``), after
+    its size is checked (:mod:`qanneal.sizing`); the MILP path never builds it.
+
+    Window invariant: every schedule (of the coarse instance when ``time_unit`` > 1)
+    with makespan <= horizon starts each operation inside its window ``[head,
+    horizon - duration - tail]``, because its job predecessors must all run before it
+    and its successors after it. The default horizon is a feasible schedule's makespan
+    (:func:`heuristic_schedule`), so the optimum is never cut off.
+    """
+    jobs = _check_jobs(jobs)
+    if time_unit < 1:
+        raise InputError(f"time_unit {time_unit}; must be a positive integer",
+                         field="time_unit")
+    lb = lower_bound(jobs)
+    heuristic, ub = heuristic_schedule(jobs)
+    if horizon is not None and horizon < lb:
+        raise InputError(f"horizon {horizon} is below the makespan lower bound {lb} (the "
+                         "longest job or busiest machine); no schedule fits", field="horizon")
+    unit = int(time_unit)
+    cjobs = coarse_jobs(jobs, unit) if unit > 1 else jobs
+    clb = lower_bound(cjobs)
+    if horizon is None:
+        chorizon = ub if unit == 1 else heuristic_schedule(cjobs)[1]
+    else:
+        chorizon = horizon // unit  # a coarse makespan C ends at unit * C in real time
+        if chorizon < clb:
+            raise InputError(f"horizon {horizon} is {chorizon} units of {unit}, below the "
+                             f"coarse instance's lower bound {clb} units; give a larger "
+                             "horizon or a smaller time_unit", field="horizon")
+    heads, tails = heads_tails(cjobs)
+    ops = [(j, k) for j, job in enumerate(cjobs) for k in range(len(job))]
+    est = np.array([heads[j][k] for j, k in ops], dtype=np.int64)
+    dur = np.array([cjobs[j][k][1] for j, k in ops], dtype=np.int64)
+    lst = np.array([chorizon - cjobs[j][k][1] - tails[j][k] for j, k in ops], dtype=np.int64)
+    size = lst - est + 1
+    if (size <= 0).any():  # only when horizon < longest job, which lb already excludes
+        raise InputError(f"horizon {horizon} is shorter than a job", field="horizon")
+    base = np.concatenate([[0], np.cumsum(size)[:-1]])
+    op_index = {op: i for i, op in enumerate(ops)}
+    last = [op_index[(j, len(job) - 1)] for j, job in enumerate(cjobs) if job]
+    ends = np.concatenate([np.arange(est[o], lst[o] + 1) + dur[o] for o in last])
+    kind = late_finish_weights(ends, clb, chorizon, len(last), late_finish)[1]
+    cqm_size, bqm_size = time_indexed_size(cjobs, est, lst)
+    what = (f"the time-indexed job-shop QUBO (horizon {chorizon}"
+            + (f" units of {unit}" if unit > 1 else "") + ")")
+
+    def fix() -> str:
+        hint = ("give a smaller --horizon (lower bound "
+                f"{lb}, heuristic schedule {ub}), coarser durations with --time-unit")
+        fitting = fitting_time_unit(jobs, bqm=True)
+        if fitting is not None:
+            hint += f" (--time-unit {fitting} fits)"
+        return hint + ", or --backend milp (the disjunctive MILP, small)"
+
+    def check_bqm_size() -> None:
+        sizing.check(f"the penalised BQM of {what}", cqm_size + bqm_size, fix(),
+                     counts=f"{bqm_size.variables:,} variables, {bqm_size.terms:,} "
+                            "quadratic terms, plus the CQM it is built from")
+
+    def labels() -> list[Hashable]:
+        return [(j, k, int(t)) for (j, k), e, n in zip(ops, est, size)
+                for t in range(e, e + n)]
+
+    def build_cqm() -> dimod.ConstrainedQuadraticModel:
+        sizing.check(what, cqm_size, fix())
+        return _time_indexed_cqm(cjobs, ops, est, lst, dur, base, labels(), last, clb,
+                                 chorizon, late_finish, what)
 
     def decode(sample: Mapping[Hashable, int]) -> dict[str, Any]:
-        bits = np.fromiter((sample[v] for v in labels), dtype=np.int8, count=len(labels))
         starts: list[list[int | None]] = [[None] * len(job) for job in jobs]
         for i, (j, k) in enumerate(ops):
-            on = np.flatnonzero(bits[base[i]:base[i] + size[i]])
             # Zero or several starts: take the earliest (None if none); verify and
             # repair work from there.
-            starts[j][k] = int(est[i] + on[0]) if len(on) else None
+            on = next((t for t in range(est[i], lst[i] + 1) if sample[(j, k, t)]), None)
+            starts[j][k] = None if on is None else int(on) * unit
         return make_solution(jobs, starts)
 
     def verify(solution: Mapping[str, Any]) -> list[str]:
@@ -369,20 +546,96 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
         return make_solution(jobs, semi_active(jobs, solution["starts"]))
 
     def describe(solution: Mapping[str, Any]) -> str:
-        return describe_schedule(solution, horizon)
+        return describe_schedule(solution, chorizon * unit)
 
-    problem = Problem(kind="jobshop", cqm=cqm, decode=decode, verify=verify,
+    problem = Problem(kind="jobshop", cqm=build_cqm, decode=decode, verify=verify,
                       objective=objective, sense="min", name=name,
                       known_optimum=known_optimum,
                       milp=lambda: jobshop_milp(jobs, ub), repair=repair,
                       describe=describe, data=jobs,
                       # Objective < 1/1.1 in total, so weight 1 makes feasibility win
                       # globally (a stronger bound than the generic one-flip default).
-                      penalties={"*": 1.0},
-                      options={"horizon": int(horizon), "lower_bound": lb,
-                               "heuristic_makespan": ub, "late_finish": kind})
+                      penalties={"*": 1.0}, check_bqm_size=check_bqm_size,
+                      options={"horizon": int(chorizon * unit), "lower_bound": lb,
+                               "heuristic_makespan": ub, "late_finish": kind,
+                               "time_unit": unit, "variables": cqm_size.variables,
+                               "estimated_bqm_terms": bqm_size.terms})
     problem.options["heuristic_starts"] = heuristic
     return problem
+
+
+def fitting_time_unit(jobs: Sequence[Job], *, bqm: bool = True) -> int | None:
+    """The smallest time unit whose coarse QUBO (default horizon from dispatching
+    rules, an upper bound on the searched one) fits the memory limit; None if none
+    up to the longest duration does."""
+    limit = sizing.memory_limit()[0]
+
+    def fits(unit: int) -> bool:
+        cjobs = coarse_jobs(jobs, unit)
+        horizon = heuristic_schedule(cjobs, search=False)[1]
+        heads, tails = heads_tails(cjobs)
+        est = np.array([h for row in heads for h in row], dtype=np.int64)
+        lst = np.array([horizon - d - t for job, row in zip(cjobs, tails)
+                        for (_, d), t in zip(job, row)], dtype=np.int64)
+        cqm_size, bqm_size = time_indexed_size(cjobs, est, lst)
+        return (cqm_size + bqm_size if bqm else cqm_size).bytes <= limit
+
+    top = max(d for job in jobs for _, d in job)
+    lo, hi = 1, 2
+    while not fits(hi):  # doubling, then bisection: ~2 log2(top) size counts
+        if hi >= top:
+            return None
+        lo, hi = hi, min(2 * hi, top)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if fits(mid) else (mid, hi)
+    return hi
+
+
+def _time_indexed_cqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.ndarray,
+                      lst: np.ndarray, dur: np.ndarray, base: np.ndarray,
+                      labels: list[Hashable], last: list[int], lb: int, horizon: int,
+                      late_finish: str, what: str) -> dimod.ConstrainedQuadraticModel:
+    """The time-indexed CQM over the start windows ``[est, lst]`` (module docstring)."""
+    size = lst - est + 1
+    # Objective: late-finish weights on every job's last operation, scaled below 1/1.1.
+    linear = np.zeros(len(labels))
+    ends = np.concatenate([np.arange(est[o], lst[o] + 1) + dur[o] for o in last])
+    raw, _ = late_finish_weights(ends, lb, horizon, len(last), late_finish)
+    top = raw.max() if raw.size else 0.0
+    if top > 0:
+        raw = raw / (top * len(last) * DEFAULT_PENALTY_MARGIN)
+    where = np.concatenate([base[o] + np.arange(size[o]) for o in last])
+    linear[where] = raw
+    objective = dimod.BinaryQuadraticModel.from_numpy_vectors(
+        linear, ([], [], []), 0.0, "BINARY", variable_order=labels)
+    cqm = dimod.ConstrainedQuadraticModel()
+    cqm.set_objective(objective)
+    for i, (j, k) in enumerate(ops):
+        cqm.add_constraint_from_iterable(
+            [(labels[base[i] + t], 1) for t in range(size[i])], "==", 1,
+            label=f"one_start[{j},{k}]")
+    pairs = conflict_pairs(jobs)
+    for n, (a, b, kind, label) in enumerate(pairs):
+        sizing.check_deadline(what, n / len(pairs))
+        ta = np.arange(est[a], lst[a] + 1)[:, None]
+        tb = np.arange(est[b], lst[b] + 1)[None, :]
+        if kind == "precedence":  # b starts before a ends
+            clash = tb < ta + dur[a]
+        else:  # the two operations overlap on their machine
+            clash = (ta < tb + dur[b]) & (tb < ta + dur[a])
+        ia, ib = np.nonzero(clash)
+        if not len(ia):
+            continue
+        # Only the slots that clash at all enter the constraint (fewer dict entries).
+        ua, ia = np.unique(ia, return_inverse=True)
+        ub, ib = np.unique(ib, return_inverse=True)
+        variables = [labels[base[a] + t] for t in ua] + [labels[base[b] + t] for t in ub]
+        qm = dimod.BinaryQuadraticModel.from_numpy_vectors(
+            np.zeros(len(variables)), (ia, ib + len(ua), np.ones(len(ia))), 0.0, "BINARY",
+            variable_order=variables)
+        cqm.add_constraint_from_model(qm, "==", 0, label=label, copy=False)
+    return cqm
 
 
 def describe_schedule(solution: Mapping[str, Any], horizon: int | None = None) -> str:
@@ -497,6 +750,8 @@ class JobShopOptions(Strict):
 
     horizon: PositiveInt | None = None
     late_finish: Literal["auto", "exponential", "linear"] = "auto"
+    time_unit: PositiveInt = Field(1, description="QUBO clock tick: durations rounded up "
+                                   "to whole units (fewer variables, coarser schedules)")
 
 
 def _build(data: JobShopData, options: JobShopOptions, base_dir: Path) -> Problem:
@@ -516,7 +771,7 @@ def _build(data: JobShopData, options: JobShopOptions, base_dir: Path) -> Proble
     else:
         jobs = [[tuple(op) for op in job] for job in data.jobs]
     return jobshop_problem(jobs, horizon=options.horizon, late_finish=options.late_finish,
-                           name=name)
+                           time_unit=options.time_unit, name=name)
 
 
 JOBSHOP = ProblemType(
