@@ -69,35 +69,99 @@ def gantt(schedule: Mapping[str, Any] | Sequence[Mapping[str, Any]], path: str |
     return _save(fig, path)
 
 
-def frontier(results: Iterable[Any], path: str | Path, *, label: str = "risk_aversion",
-             title: str | None = None) -> Path:
-    """Plot portfolio results as volatility (x) vs expected return (y), in sweep order.
+def frontier_points(results: Iterable[Any], label: str = "risk_aversion"
+                    ) -> list[dict[str, Any]]:
+    """The data a frontier plot draws: one point per result that has a portfolio.
 
-    ``results`` are :class:`qanneal.result.Result` objects (or plain solution dicts)
-    whose solutions carry ``volatility`` and ``expected_return``; each point is
-    annotated with ``params['sweep'][label]`` when present. Infeasible answers are
-    drawn as hollow markers.
+    Each point has ``volatility``, ``expected_return``, ``value`` (the sweep value
+    ``params['sweep'][label]``, or None), ``feasible``, ``proven`` (the backend proved
+    the answer optimal: status ``optimal``, as ``exact`` and ``milp`` report; a plain
+    solution dict is not proven), ``dominated`` (another feasible point has no more
+    volatility and no less return, one of them strictly: an annealer's answer that
+    missed the optimum for its risk aversion) and ``on_frontier`` (feasible and not
+    dominated: the points the frontier line joins, in order of volatility).
+
+    >>> pts = frontier_points([{"volatility": 0.1, "expected_return": 0.3},
+    ...                        {"volatility": 0.2, "expected_return": 0.2}])
+    >>> [(p["dominated"], p["on_frontier"], p["proven"]) for p in pts]
+    [(False, True, False), (True, False, False)]
     """
-    points = []
+    points: list[dict[str, Any]] = []
     for r in results:
         sol = getattr(r, "solution", r)
         if not isinstance(sol, Mapping) or "volatility" not in sol:
             continue
-        value = getattr(r, "params", {}).get("sweep", {}).get(label)
-        points.append((sol["volatility"], sol["expected_return"], value,
-                       bool(getattr(r, "feasible", True))))
+        points.append({
+            "volatility": float(sol["volatility"]),
+            "expected_return": float(sol["expected_return"]),
+            "value": getattr(r, "params", {}).get("sweep", {}).get(label),
+            "feasible": bool(getattr(r, "feasible", True)),
+            "proven": getattr(r, "status", None) == "optimal",
+        })
+    feasible = [p for p in points if p["feasible"]]
+    for p in points:
+        p["dominated"] = p["feasible"] and any(_dominates(q, p) for q in feasible)
+        p["on_frontier"] = p["feasible"] and not p["dominated"]
+    return points
+
+
+def _dominates(a: Mapping[str, float], b: Mapping[str, float], tol: float = 1e-12) -> bool:
+    """``a`` is at least as good as ``b`` on risk and return, and better on one."""
+    no_worse = (a["volatility"] <= b["volatility"] + tol
+                and a["expected_return"] >= b["expected_return"] - tol)
+    better = (a["volatility"] < b["volatility"] - tol
+              or a["expected_return"] > b["expected_return"] + tol)
+    return no_worse and better
+
+
+#: How each kind of point is drawn: (legend text, marker, colour, fill).
+_STYLES = {
+    "proven": ("proven optimal", "o", "tab:blue", "full"),
+    "unproven": ("not proven optimal", "^", "tab:orange", "full"),
+    "dominated": ("dominated (off the frontier)", "X", "tab:red", "full"),
+    "infeasible": ("infeasible", "o", "grey", "none"),
+}
+
+
+def _kind(point: Mapping[str, Any]) -> str:
+    if not point["feasible"]:
+        return "infeasible"
+    if point["dominated"]:
+        return "dominated"
+    return "proven" if point["proven"] else "unproven"
+
+
+def frontier(results: Iterable[Any], path: str | Path, *, label: str = "risk_aversion",
+             title: str | None = None) -> Path:
+    """Plot portfolio results as volatility (x) vs expected return (y).
+
+    ``results`` are :class:`qanneal.result.Result` objects (or plain solution dicts)
+    whose solutions carry ``volatility`` and ``expected_return``; each point is
+    annotated with ``params['sweep'][label]`` when present. What is drawn is
+    :func:`frontier_points`: the line joins the non-dominated feasible points by
+    volatility; answers not proven optimal (an annealer's), dominated answers and
+    infeasible ones each have their own marker, named in the legend.
+    """
+    points = frontier_points(results, label)
     if not points:
         raise ValueError("no results with volatility and expected_return to plot")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.plot([p[0] for p in points], [p[1] for p in points], "-", color="grey", alpha=0.5)
-    for vol, ret, value, feasible in points:
-        ax.plot(vol, ret, "o", color="tab:blue", fillstyle="full" if feasible else "none")
-        if value is not None:
-            ax.annotate(f"{value:g}", (vol, ret), textcoords="offset points", xytext=(4, 4),
-                        fontsize=7)
+    line = sorted((p for p in points if p["on_frontier"]), key=lambda p: p["volatility"])
+    ax.plot([p["volatility"] for p in line], [p["expected_return"] for p in line], "-",
+            color="grey", alpha=0.5, label="frontier (non-dominated points)")
+    for kind, (text, marker, colour, fill) in _STYLES.items():
+        group = [p for p in points if _kind(p) == kind]
+        if group:
+            ax.plot([p["volatility"] for p in group], [p["expected_return"] for p in group],
+                    linestyle="none", marker=marker, color=colour, fillstyle=fill, label=text)
+    for p in points:
+        if p["value"] is not None:
+            ax.annotate(f"{p['value']:g}", (p["volatility"], p["expected_return"]),
+                        textcoords="offset points", xytext=(4, 4), fontsize=7)
     ax.set_xlabel("volatility")
     ax.set_ylabel("expected return")
     ax.set_title(title or f"efficient frontier ({label} sweep)")
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
     return _save(fig, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from functools import partial
 
 import numpy as np
@@ -9,9 +10,10 @@ import pytest
 
 from qanneal import solve
 from qanneal.errors import InputError
-from qanneal.plots import frontier, gantt
+from qanneal.plots import frontier, frontier_points, gantt
 from qanneal.problems.jobshop import jobshop_problem
 from qanneal.problems.portfolio import portfolio_problem
+from qanneal.spec import load
 from qanneal.sweep import parse_sweep, run_sweep
 
 MU = [0.03, 0.07, 0.04, 0.06, 0.10, 0.02]
@@ -65,3 +67,70 @@ def test_gantt_png_for_a_schedule(tmp_path):
     assert not list((tmp_path / "sub").glob(".*.tmp"))  # atomic write left no temp file
     with pytest.raises(ValueError):
         gantt({"schedule": []}, tmp_path / "empty.png")
+
+
+
+def _portfolios(problem, k: int = 4):
+    """Every feasible k-asset selection of the problem (brute force over its binaries)."""
+    variables = list(problem.cqm.variables)
+    out = []
+    for chosen in itertools.combinations(variables, k):
+        ev = problem.evaluate({v: int(v in chosen) for v in variables})
+        if ev.feasible:
+            out.append(ev.solution)
+    return out
+
+
+def test_frontier_data_marks_unproven_and_dominated_points(tmp_path):
+    # The plot's data for `qanneal solve problems/portfolio-k.yaml --sweep
+    # risk_aversion=0.5:8:6`: sa's answers are not proven optimal; a feasible portfolio
+    # that another point beats on both risk and return is off the frontier line.
+    from conftest import PROBLEMS
+
+    path = PROBLEMS / "portfolio-k.yaml"  # k: 4
+    name, values = parse_sweep("risk_aversion=0.5:8:6")
+    proven = run_sweep(path, "milp", name, values)
+    assert all(r.status == "optimal" for r in proven)
+    points = frontier_points(proven, name)
+    assert [p["value"] for p in points] == values
+    assert all(p["proven"] and p["on_frontier"] and not p["dominated"] for p in points)
+
+    # A real feasible portfolio (brute force) that the risk_aversion=8 optimum dominates,
+    # as sa's answer -0.189972 was (vs the optimum -0.216594).
+    best = proven[-1].solution
+    worse = [sol for sol in _portfolios(load(path).problem)
+             if sol["volatility"] > best["volatility"]
+             and sol["expected_return"] < best["expected_return"]]
+    assert worse
+    points = frontier_points([*proven, worse[0]], name)
+    assert points[-1]["dominated"] and not points[-1]["on_frontier"]
+    assert not points[-1]["proven"]  # a plain answer proves nothing
+    assert sum(p["on_frontier"] for p in points) == len(proven)
+    assert frontier([*proven, worse[0]], tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+
+    annealed = run_sweep(path, "sa", name, values[-2:], num_reads=5, num_sweeps=100)
+    assert not any(p["proven"] for p in frontier_points(annealed, name))
+
+
+def test_frontier_line_joins_exactly_the_efficient_portfolios():
+    # Against brute force: of all feasible portfolios, exactly the efficient ones (no
+    # other has no more risk and no less return, and differs) are on the frontier, and
+    # the proven optimum of every risk aversion is one of them.
+    from conftest import PROBLEMS
+
+    from qanneal.spec import load_problem
+
+    path = PROBLEMS / "portfolio-k.yaml"
+    solutions = _portfolios(load(path).problem)
+    points = frontier_points(solutions)
+    for sol, point in zip(solutions, points, strict=True):
+        efficient = not any(
+            o["volatility"] <= sol["volatility"] and o["expected_return"] >= sol["expected_return"]
+            and (o["volatility"], o["expected_return"])
+            != (sol["volatility"], sol["expected_return"]) for o in solutions)
+        assert point["on_frontier"] == efficient
+    on_line = {(p["volatility"], p["expected_return"]) for p in points if p["on_frontier"]}
+    assert 1 < len(on_line) < len(solutions)
+    for lam in (0.5, 8.0, 40.0):
+        optimum = solve(load_problem(path, options={"risk_aversion": lam}).problem, "exact")
+        assert (optimum.solution["volatility"], optimum.solution["expected_return"]) in on_line

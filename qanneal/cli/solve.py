@@ -145,12 +145,19 @@ def _sweep(file: str, problem_type: str | None, sweep_spec: str, backend: str,
     out = console(stderr=json_out == "-")
     out.print(table)
     if plot_out:
-        from qanneal.plots import frontier
+        from qanneal.plots import frontier, frontier_points
 
         try:
             out.print(f"plot: {frontier(results, plot_out, label=name)}")
         except ValueError as exc:
             raise InputError(f"cannot plot this sweep: {exc}", field="--plot") from None
+        points = frontier_points(results, name)
+        unproven = sum(not p["proven"] for p in points)
+        dominated = [f"{p['value']:g}" for p in points if p["dominated"]]
+        if unproven:
+            out.print(f"{unproven} of {len(points)} points not proven optimal"
+                      + (f"; dominated, off the frontier line: {name} = {', '.join(dominated)}"
+                         if dominated else "") + " (--backend milp proves each point)")
 
 
 def _typed_source(file: str, problem_type: str) -> Any:
@@ -219,7 +226,8 @@ def print_result(result: Result, describe: Any = None) -> None:
     t = result.timing
     out.print(f"timing: build {t['build_s']:.3f}s · solve {t['solve_s']:.3f}s · "
               f"decode {t['decode_s']:.3f}s · total {t['total_s']:.3f}s"
-              + (f" · calibrate {t['calibrate_s']:.3f}s" if "calibrate_s" in t else ""))
+              + (f" · calibrate {t['calibrate_s']:.3f}s" if "calibrate_s" in t else "")
+              + (f" · compile {t['compile_s']:.3f}s" if t.get("compile_s") else ""))
 
 
 #: Backend-reported figures worth a line in the summary (all are in --json too).
