@@ -37,8 +37,18 @@ _SENSES = {"<=": -1, ">=": 1, "==": 0}
 
 
 def linearise_cqm(problem: Problem) -> MilpFormulation:
-    """A PuLP MILP equivalent to ``problem.cqm``; ``extract()`` returns the decoded answer."""
+    """A PuLP MILP equivalent to ``problem.cqm``; ``extract()`` returns the decoded answer.
+
+    For a maximisation problem (whose CQM minimises the negated objective) the MILP
+    maximises the objective itself, so its value and the solver's bound speak the
+    problem's terms, as a native formulation's do.
+    """
+    import pulp
+
     lp, variables = linearise(problem.cqm, name=problem.kind)
+    if problem.sense == "max":
+        lp.sense = pulp.LpMaximize
+        lp.objective = -lp.objective
 
     def extract() -> Any:
         return problem.decode(read_sample(variables))
