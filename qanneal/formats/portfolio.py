@@ -7,6 +7,15 @@ forward-filled, because the fill rule changes the covariance. Prices must be
 positive, returns finite; at least two data rows. Only the standard library ``csv``
 module is used, so pandas stays optional.
 
+Prices exported from spreadsheets and brokers often carry a currency sign and thousands
+separators (``$339.34``, ``"€1,234.50"``, ``"1.234,50 €"``). A price cell may have one
+currency sign (any Unicode currency symbol) before or after the number; a column must
+keep one currency (``$`` then ``€`` is an error, never a silent mix). Separators are
+read only when unambiguous: ``1,234.50`` and ``12,345,678`` (comma groups of three,
+optional ``.`` decimals), ``1.234,50`` (dot groups, comma decimals) and a decimal comma
+that cannot be a group (``12,5``, ``1234,56``). ``1,234`` alone could be 1234 or 1.234
+and is refused, as is any other comma.
+
 OR-Library (``read_orlib_portfolio``, Chang et al. 2000): a line ``N``; ``N`` lines
 ``mean std``; then ``N(N+1)/2`` lines ``i j corr`` (1-based, each unordered pair once,
 diagonal 1) giving ``cov[i, j] = corr * std_i * std_j``.
@@ -20,6 +29,8 @@ from __future__ import annotations
 
 import csv
 import math
+import re
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -34,6 +45,49 @@ from qanneal.formats._common import (
     snippet,
 )
 
+_COMMA_GROUPS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", re.ASCII)
+_DOT_GROUPS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]+", re.ASCII)
+
+
+def money(cell: str, *, file: PathLike, line: int | None = None,
+          field: str | None = None) -> tuple[str, str | None]:
+    """A price cell as plain number text, and its currency sign (None if it has none).
+
+    >>> money("$339.34", file="p.csv"), money("1.234,50 €", file="p.csv")
+    (('339.34', '$'), ('1234.50', '€'))
+    >>> money("12,345,678", file="p.csv")
+    ('12345678', None)
+    """
+    text = cell.strip()
+    symbol = None
+    for end in (0, -1):
+        if text and unicodedata.category(text[end]) == "Sc":
+            symbol = text[end]
+            text = (text[1:] if end == 0 else text[:-1]).strip()
+            break
+    if symbol and text and "Sc" in (unicodedata.category(text[0]),
+                                    unicodedata.category(text[-1])):
+        raise InputError(f"{snippet(cell)} has two currency signs; expected one, before or "
+                         "after the number", file=file, line=line, field=field)
+    if "," in text:
+        if _COMMA_GROUPS.fullmatch(text):
+            if "." not in text and text.count(",") == 1:
+                raise InputError(
+                    f"{snippet(cell)} is ambiguous: ',' could separate thousands or "
+                    "decimals; write it without the comma, or with '.' decimals",
+                    file=file, line=line, field=field)
+            text = text.replace(",", "")
+        elif _DOT_GROUPS.fullmatch(text) or _DECIMAL_COMMA.fullmatch(text):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            raise InputError(
+                f"{snippet(cell)}: a comma is read between groups of three digits or as "
+                "the decimal mark (1,234.50, 1.234,50, 12,5); write the price with '.' "
+                "decimals",
+                file=file, line=line, field=field)
+    return text, symbol
+
 
 def _read_table(path: PathLike, kind: str, max_bytes: int) -> dict[str, Any]:
     """Shared CSV reader; ``kind`` is 'price' (must be > 0) or 'return' (any finite)."""
@@ -42,6 +96,7 @@ def _read_table(path: PathLike, kind: str, max_bytes: int) -> dict[str, Any]:
     dates: list[str] = []
     date_line: dict[str, int] = {}
     rows: list[list[float]] = []
+    currency: dict[str, tuple[str, int]] = {}  # ticker -> (sign, first line)
     for lineno, raw in open_text(path, max_bytes=max_bytes):
         if not raw.strip():
             continue
@@ -77,7 +132,17 @@ def _read_table(path: PathLike, kind: str, max_bytes: int) -> dict[str, Any]:
                     file=path, line=lineno, field=ticker,
                 )
             what = "a positive price" if kind == "price" else "a finite return"
-            value = parse_float(cell, file=path, line=lineno, field=ticker, what=what)
+            text = cell
+            if kind == "price":
+                text, sign = money(cell, file=path, line=lineno, field=ticker)
+                if sign is not None:
+                    first = currency.setdefault(ticker, (sign, lineno))
+                    if first[0] != sign:
+                        raise InputError(
+                            f"{snippet(cell)} is in {sign} but the column was in {first[0]} "
+                            f"(line {first[1]}); one currency per ticker",
+                            file=path, line=lineno, field=ticker)
+            value = parse_float(text, file=path, line=lineno, field=ticker, what=what)
             if kind == "price" and value <= 0:
                 raise InputError(f"price {snippet(cell)} on {date} is not positive; "
                                  "prices must be > 0", file=path, line=lineno, field=ticker)
