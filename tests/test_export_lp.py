@@ -144,7 +144,14 @@ def test_linear_lp_reads_back_and_small_ones_solve_to_the_cqm_optimum(example, e
 
         reference = solve(problem, "milp", seed=0, solver="highs")
         assert reference.status == "optimal" and reference.feasible
-        assert problem.evaluate(sample).objective == pytest.approx(reference.objective, abs=1e-6)
+        value = problem.evaluate(sample).objective
+        if problem.options.get("surrogate_objective"):
+            # The CQM minimises a surrogate (flow shop): its optimum is a valid answer,
+            # never better than the native MILP's proven optimum of the true objective.
+            assert problem.evaluate(sample).feasible
+            assert not problem.better(value, reference.objective)
+        else:
+            assert value == pytest.approx(reference.objective, abs=1e-6)
 
 
 def test_lp_names_are_safe_and_injective():

@@ -304,7 +304,9 @@ def flowshop_problem(times: Any, *, name: str | None = None,
                    repair=repair, describe=describe, data=p,
                    penalties={"job": weight, "position": weight},
                    options={"jobs": n, "machines": m, "lower_bound": _num(lb),
-                            "neh_makespan": _num(upper), "neh_order": upper_order})
+                            "neh_makespan": _num(upper), "neh_order": upper_order,
+                            # the CQM's optimum need not be the true optimum (docstring)
+                            "surrogate_objective": True})
 
 
 def flowshop_milp(p: np.ndarray, upper: float | None = None) -> MilpFormulation:
