@@ -18,6 +18,7 @@ from typing import Any
 
 import dimod
 
+from qanneal import sizing
 from qanneal.backends.base import Backend, RawAnswer
 from qanneal.errors import BackendError, QanError, SolveInterrupted, TooLargeError
 from qanneal.manifest import run_manifest
@@ -76,7 +77,17 @@ def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
     that overruns ``time_limit`` by more than the grace period is abandoned and the
     answer is empty with status ``timeout``; on Ctrl-C the backend is asked to stop and
     whatever it returns is marked ``interrupted`` (no answer: :class:`SolveInterrupted`).
+    The backend's :meth:`~Backend.prepare` runs first, outside the limit; its seconds
+    are ``info["compile_s"]`` when nonzero.
     """
+    # One-off work (compiling kernels) first, outside the time limit and the watchdog.
+    options = {k: v for k, v in kwargs.items() if k not in ("seed", "time_limit")}
+    try:
+        compile_s = backend.prepare(model, **options)
+    except (QanError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a plugin bug must be reported, never crash the caller
+        raise BackendError(backend.name, f"{type(exc).__name__}: {exc}") from exc
     stop = threading.Event()
     backend.stop_event = stop
     outcome = run_watched(lambda: backend.solve(model, **kwargs),
@@ -101,6 +112,8 @@ def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
         raise BackendError(backend.name, "returned no samples or solutions")
     if outcome.interrupted:
         raw.info["status"] = "interrupted"
+    if compile_s:
+        raw.info["compile_s"] = compile_s
     return raw
 
 
@@ -189,29 +202,41 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     if seed is None:  # always record a seed, so every run can be replayed
         seed = secrets.randbits(32)
     instance = get_backend(backend, options) if isinstance(backend, str) else backend
-    calibration = None
-    if instance.consumes == "bqm":
-        from qanneal.penalties import (  # imports this module
-            calibrate,
-            final_solve_limit,
-            split_budget,
-            wants_calibration,
-        )
+    # Building counts against the time limit: the (lazy) model is built under a
+    # deadline that stops a builder's loops, and the backend gets what is left.
+    left = None if time_limit is None else time_limit - problem.build_s - (
+        time.perf_counter() - start)
+    with sizing.deadline(left, f"the time limit ({time_limit} s)"):
+        calibration = None
+        if instance.consumes == "bqm":
+            from qanneal.penalties import (  # imports this module
+                calibrate,
+                final_solve_limit,
+                split_budget,
+                wants_calibration,
+            )
 
-        if wants_calibration(problem, penalties):  # penalties: auto -> closed-loop weights
-            # time_limit is the whole solve's budget: calibration gets a share of it.
-            round_limit, budget = (None, None) if time_limit is None else split_budget(
-                time_limit)
-            calibration = calibrate(problem, instance, penalties=penalties, seed=seed,
-                                    time_limit=round_limit, time_budget=budget,
-                                    polish_samples=polish_samples, **options)
-    calibrated = time.perf_counter()
-    solve_limit = time_limit
-    if calibration is not None and time_limit is not None:
-        solve_limit = final_solve_limit(time_limit, calibrated - start)
-    model, weights = prepare_model(
-        problem, instance, penalties if calibration is None else calibration.weights)
+            if wants_calibration(problem, penalties):  # penalties: auto -> closed-loop weights
+                # time_limit is the whole solve's budget: calibration gets a share of it.
+                round_limit, budget = (None, None) if time_limit is None else split_budget(
+                    time_limit)
+                calibration = calibrate(problem, instance, penalties=penalties, seed=seed,
+                                        time_limit=round_limit, time_budget=budget,
+                                        polish_samples=polish_samples, **options)
+        calibrated = time.perf_counter()
+        solve_limit = time_limit
+        if calibration is not None and time_limit is not None:
+            solve_limit = final_solve_limit(time_limit, calibrated - start)
+        model, weights = prepare_model(
+            problem, instance, penalties if calibration is None else calibration.weights)
     prepared = time.perf_counter()
+    if time_limit is not None and calibration is None:
+        solve_limit = time_limit - problem.build_s - (prepared - start)
+        if solve_limit <= 0:
+            raise TooLargeError(
+                f"building the model took {problem.build_s + prepared - start:.1f} s, the "
+                f"whole time limit of {time_limit} s; nothing is left to solve (give a "
+                "larger --time-limit, or make the model smaller)")
     raw = run_backend(instance, model, seed=seed, time_limit=solve_limit, **options)
     if polish_samples and raw.sampleset is not None and isinstance(model, dimod.BQM):
         raw.sampleset = polish(model, raw.sampleset)
@@ -228,10 +253,13 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
             best, from_round = copy.copy(kept), calibration.best_answer_round
             best.energy = None
     decoded = time.perf_counter()
+    compile_s = float(raw.info.get("compile_s", 0.0))
     timing = {
         "build_s": problem.build_s + (prepared - calibrated) + (
             calibrated - start if calibration is None else 0.0),
-        "solve_s": solved - prepared,
+        # Compiling or loading a backend's kernels is not solving: reported apart.
+        "compile_s": compile_s,
+        "solve_s": solved - prepared - compile_s,
         "decode_s": decoded - solved,
     }
     if calibration is not None:

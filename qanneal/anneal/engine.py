@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import dimod
@@ -91,6 +91,9 @@ class AnnealResult:
     sampleset: dimod.SampleSet
     info: dict[str, Any]
     params: dict[str, Any]
+    #: ``(seconds since the clock started, best sample)`` at every improvement, in the
+    #: order of ``sampleset.variables``: the answers behind ``info["best_trace"]``.
+    trace: list[tuple[float, np.ndarray]] = field(default_factory=list)
 
 
 def _positive_int(params: dict[str, Any], key: str) -> int:
@@ -252,40 +255,53 @@ def _check_energy(bqm: dimod.BinaryQuadraticModel, sample: np.ndarray,
 def _empty_result(bqm: dimod.BinaryQuadraticModel, params: dict[str, Any]) -> AnnealResult:
     ss = dimod.SampleSet.from_samples_bqm((np.empty((1, 0), dtype=np.int8), []), bqm)
     return AnnealResult(ss, {"sweeps": 0, "restarts": 0, "batches": 0, "flip_attempts": 0,
-                             "attempts_per_s": 0.0, "beta_range": None}, params)
+                             "attempts_per_s": 0.0, "beta_range": None, "compile_s": 0.0},
+                        params)
 
 
-def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
-           time_limit: float | None = None, should_stop: Callable[[], bool] | None = None,
-           **options: Any) -> AnnealResult:
-    """Anneal ``bqm``; see :data:`DEFAULTS` for the options.
+@dataclass
+class Prepared:
+    """A BQM made ready to anneal: arrays, kernel chosen, kernel compiled or loaded.
 
-    ``should_stop`` is polled between batches: when it turns true (Ctrl-C, or the
-    caller's watchdog) the best samples so far are returned.
-
-    >>> bqm = dimod.BQM({"a": 1.0, "b": -1.0}, {("a", "b"): -0.5}, 0.0, "SPIN")
-    >>> res = anneal(bqm, seed=1, num_reads=2, num_sweeps=20)
-    >>> {v: int(s) for v, s in res.sampleset.first.sample.items()}
-    {'a': -1, 'b': 1}
-    >>> float(res.sampleset.first.energy)
-    -1.5
-    >>> res.params["num_reads"], res.info["kernel"]
-    (2, 'sa-dense-table')
+    :func:`prepare` makes one; :func:`anneal` reuses it (``prepared=``) so the work is
+    not repeated, and so a caller can keep compilation outside a run's clock.
     """
+
+    bqm: dimod.BinaryQuadraticModel
+    options: dict[str, Any]
+    params: dict[str, Any]
+    arrays: IsingArrays | None = None
+    runner: _Runner | None = None
+    beta_stored: tuple[float, float] | None = None
+    compile_s: float = 0.0  # loading or compiling the kernel (one discarded sweep)
+
+
+def prepare(bqm: dimod.BinaryQuadraticModel, **options: Any) -> Prepared:
+    """Validate ``options``, convert ``bqm`` and compile (or load) the kernel it needs.
+
+    The kernel is made ready by one discarded sweep of one read: numba compiles a
+    kernel on its first call in a fresh install (several seconds, announced on stderr
+    by :mod:`qanneal.anneal.warmup`) and loads it from its cache in a fresh process
+    (0.1-0.3 s). Neither must be taken for annealing time: :func:`anneal` starts its
+    clock, its time limit and its attempts/s after this, and reports the time apart
+    (``info["compile_s"]``).
+
+    >>> bqm = dimod.BQM({"a": 1.0}, {}, 0.0, "SPIN")
+    >>> p = prepare(bqm, num_sweeps=10)
+    >>> p.runner.kernel, p.compile_s >= 0
+    ('sa-dense-table', True)
+    """
+    from qanneal.anneal.warmup import announce_compile  # imports this module
+
     params = _validate(options)
-    if time_limit is not None and not time_limit > 0:
-        raise InputError(f"must be a positive number of seconds, got {time_limit!r}",
-                         field="time_limit")
     if params["num_reads"] is None:
         params["num_reads"] = 4 if params["method"] == "pt" else 16
     threads = min(params["threads"] or numba.config.NUMBA_NUM_THREADS,
                   numba.config.NUMBA_NUM_THREADS)
     params["threads"] = threads
-    entropy = np.random.SeedSequence(seed).entropy
-    params["seed"] = int(entropy)
+    prepared = Prepared(bqm, dict(options), params)
     if bqm.num_variables == 0:
-        return _empty_result(bqm, params)
-
+        return prepared
     arrays = ising_arrays(bqm)
     if params["num_replicas"] is None:
         # Energy fluctuations grow like sqrt(n), so neighbouring temperatures must get
@@ -298,6 +314,50 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     else:
         beta_stored = tuple(b * arrays.scale for b in params["beta_range"])
     runner = _Runner(arrays, params, beta_stored)
+    announce_compile(runner.kernel)
+    t0 = time.perf_counter()
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        runner.run(np.zeros(1, dtype=np.uint64), 1)
+    finally:
+        numba.set_num_threads(previous)
+    prepared.compile_s = time.perf_counter() - t0
+    prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta_stored
+    return prepared
+
+
+def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
+           time_limit: float | None = None, should_stop: Callable[[], bool] | None = None,
+           prepared: Prepared | None = None, **options: Any) -> AnnealResult:
+    """Anneal ``bqm``; see :data:`DEFAULTS` for the options.
+
+    ``should_stop`` is polled between batches: when it turns true (Ctrl-C, or the
+    caller's watchdog) the best samples so far are returned. ``prepared`` (from
+    :func:`prepare` on this very ``bqm`` with these ``options``) skips conversion and
+    kernel loading; without it they are done here, before the clock starts.
+
+    >>> bqm = dimod.BQM({"a": 1.0, "b": -1.0}, {("a", "b"): -0.5}, 0.0, "SPIN")
+    >>> res = anneal(bqm, seed=1, num_reads=2, num_sweeps=20)
+    >>> {v: int(s) for v, s in res.sampleset.first.sample.items()}
+    {'a': -1, 'b': 1}
+    >>> float(res.sampleset.first.energy)
+    -1.5
+    >>> res.params["num_reads"], res.info["kernel"]
+    (2, 'sa-dense-table')
+    """
+    if time_limit is not None and not time_limit > 0:
+        raise InputError(f"must be a positive number of seconds, got {time_limit!r}",
+                         field="time_limit")
+    if prepared is None or prepared.bqm is not bqm or prepared.options != options:
+        prepared = prepare(bqm, **options)
+    params = dict(prepared.params)
+    threads = params["threads"]
+    entropy = np.random.SeedSequence(seed).entropy
+    params["seed"] = int(entropy)
+    if prepared.runner is None:
+        return _empty_result(bqm, params)
+    arrays, runner = prepared.arrays, prepared.runner
     num_reads = params["num_reads"]
     per_batch = runner.seeds_per_batch(num_reads)
 
@@ -306,6 +366,7 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     extras: list[dict[str, Any]] = []
     sweeps_run: list[int] = []
     trace: list[list[float]] = []  # [seconds since start, best energy] at each improvement
+    trace_samples: list[tuple[float, np.ndarray]] = []  # ... and that best sample
     attempts = 0
     kernel_time = 0.0
     ramp = params["ramp"] and time_limit is not None and runner.method == "sa"
@@ -313,11 +374,6 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
-        if time_limit is not None:
-            # One sweep of one read, discarded: the first call of a kernel in a process
-            # loads it from numba's cache (0.1-0.3 s), which would otherwise be taken for
-            # the cost of a batch and stop a short budget after one batch.
-            runner.run(np.zeros(1, dtype=np.uint64), 1)
         while True:
             batch = len(sweeps_run)
             sweeps = batch_sweeps(batch, params["num_sweeps"], ramp)
@@ -338,6 +394,7 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
             now = time.perf_counter()
             if not trace or best_energy[0] < trace[-1][1]:
                 trace.append([round(now - start, 6), float(best_energy[0])])
+                trace_samples.append((now - start, _in_vartype(best_spins[0], bqm.vartype).copy()))
             if time_limit is None or batch + 1 >= _MAX_BATCHES:
                 break
             if should_stop is not None and should_stop():
@@ -367,6 +424,7 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
         "flip_attempts": attempts,
         "attempts_per_s": attempts / kernel_time if kernel_time > 0 else 0.0,
         "kernel_time": kernel_time,
+        "compile_s": prepared.compile_s,
         "beta_range": list(params["beta_range"]),
         "threads": threads,
         "integer_table": runner.tsize > 0,
@@ -376,4 +434,4 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
         info["swap_acceptance"] = float(np.mean([e["swap_acceptance"] for e in extras]))
     if runner.use_msc:
         info["msc_replicas_per_batch"] = 64 * per_batch
-    return AnnealResult(sampleset, info, params)
+    return AnnealResult(sampleset, info, params, trace_samples)

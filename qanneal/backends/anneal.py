@@ -38,10 +38,30 @@ class AnnealBackend(Backend):
     description = "qanneal's numba annealer: SA / parallel tempering / multi-spin coding"
     defaults = DEFAULTS  # declared, so a problem file's options are checked at load
 
+    _prepared: Any = None
+
+    def prepare(self, model: dimod.BinaryQuadraticModel, **options: Any) -> float:
+        """Convert ``model`` and compile or load its kernel, before the clock starts."""
+        from qanneal.anneal.engine import prepare
+
+        self._prepared = prepare(model, **options)
+        return self._prepared.compile_s
+
+    @classmethod
+    def warm_up(cls, progress: Any = None) -> dict[str, float]:
+        """Compile every kernel of the engine (see :mod:`qanneal.anneal.warmup`)."""
+        from qanneal.anneal.warmup import warm_up
+
+        return warm_up(progress=progress)
+
     def solve(self, model: dimod.BinaryQuadraticModel, *, seed: int | None = None,
               time_limit: float | None = None, **options: Any) -> RawAnswer:
         from qanneal.anneal import anneal
 
+        prepared, self._prepared = self._prepared, None
         result = anneal(model, seed=seed, time_limit=time_limit, should_stop=self.should_stop,
-                        **options)
-        return RawAnswer(sampleset=result.sampleset, info=result.info, params=result.params)
+                        prepared=prepared, **options)
+        variables = list(result.sampleset.variables)
+        trace = [(t, dict(zip(variables, row.tolist()))) for t, row in result.trace]
+        return RawAnswer(sampleset=result.sampleset, info=result.info, params=result.params,
+                         trace=trace)

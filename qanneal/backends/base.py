@@ -95,6 +95,27 @@ class Backend(abc.ABC):
         """
         return self.stop_event is not None and self.stop_event.is_set()
 
+    def prepare(self, model: Any, **options: Any) -> float:
+        """One-off work before the run's clock starts; returns its seconds.
+
+        Called by :func:`qanneal.solve.solve` outside the time limit and the watchdog,
+        with the model and options the next :meth:`solve` gets. Backends that compile
+        code on first use (the ``anneal`` engine's numba kernels) do it here, so it is
+        never charged to a user's budget nor to the reported solve time
+        (``timing["compile_s"]`` holds it). Default: nothing to do.
+        """
+        return 0.0
+
+    @classmethod
+    def warm_up(cls, progress: Any = None) -> dict[str, float]:
+        """Compile ahead, once per machine, whatever this backend compiles on first use.
+
+        ``qanneal warmup`` (run by the README's set-up) calls it for every installed
+        backend; returns seconds per compiled part. ``progress(part, seconds, compiled)``
+        is called after each part. Default: nothing to compile.
+        """
+        return {}
+
     @classmethod
     def available(cls) -> tuple[bool, str]:
         """Whether the backend can run here, and if not, why and how to fix it."""
