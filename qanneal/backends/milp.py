@@ -477,11 +477,20 @@ def _solve_highs(lp: Any, params: dict[str, Any], seed: int | None,
     # are all zero) is solved by any assignment, though HiGHS reports no solution.
     has_solution = (info.primal_solution_status == 2 or model_status.name == "kModelEmpty")
     if has_solution:
-        for var, value in zip(variables, h.getSolution().col_value):
+        final = np.array(h.getSolution().col_value, dtype=float)
+        for var, value in zip(variables, final):
             var.varValue = value
+        value = float(cost @ final) + constant if len(final) == len(variables) else None
+        if value is not None and (not incumbents or abs(incumbents[-1][1] - value)
+                                  > 1e-9 * max(1.0, abs(value))):
+            # Not reported by the callback (an LP, an empty model): the curve still
+            # ends with the answer returned, at the latest time it can have been found.
+            incumbents.append((time.perf_counter() - origin, value, final))
     status = _highs_status(model_status.name, has_solution)
     integer = any(v.cat == pulp.LpInteger for v in variables)
-    if integer:
+    if model_status.name == "kModelEmpty":  # HiGHS reports 0 there, not the offset
+        bound = constant
+    elif integer:
         bound = float(info.mip_dual_bound)
         # HiGHS's bound includes the (scaled) offset: unscale the whole value.
         bound = bound / scale if math.isfinite(bound) else None
