@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]" $(foreach p,$(wildcard plugins/*/pyproject.toml),-e $(dir $(p)))
+	# Compile the anneal engine's numba kernels once (cached on disk): no run pays it.
+	$(BIN)/qanneal warmup
 	touch $(STAMP)
 
 demo: $(STAMP)
