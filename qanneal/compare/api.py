@@ -377,6 +377,13 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
                           "processes; running on the serial executor (pass problem files "
                           "to run in parallel)", stacklevel=2)
             executor = "serial"
+    # Compile what backends compile on first use once, here, before any run's deadline
+    # (workers then load it from the on-disk cache): a compile must never be a timeout.
+    for (_, backend, _), info in zip(chosen, infos):
+        warm_up = getattr(_backend_class(backend), "warm_up", None) if info["available"] \
+            else None
+        if warm_up is not None:
+            warm_up()
     runner = make_executor(executor, workers)
 
     comparison = Comparison(
