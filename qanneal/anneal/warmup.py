@@ -27,15 +27,16 @@ from qanneal.anneal import kernels, msc, pt, schedules
 
 log = logging.getLogger("qanneal")
 
-#: Approximate cold compile of each kernel, seconds (see the module docstring).
+#: Approximate cold compile of each kernel, CPU seconds, measured on an empty cache
+#: after numba's own start-up (msc was ~78 s before its sweep stopped being IR-inlined).
 COLD_COMPILE_S: dict[str, float] = {
-    "msc": 10.0,
-    "sa-csr-int": 2.5,
-    "sa-csr": 2.0,
-    "sa-dense-table": 2.0,
-    "sa-dense": 2.0,
-    "pt-csr-int": 4.0,
-    "pt-csr": 4.0,
+    "msc": 9.2,
+    "sa-csr-int": 2.0,
+    "sa-csr": 1.4,
+    "sa-dense-table": 1.9,
+    "sa-dense": 1.9,
+    "pt-csr-int": 6.7,
+    "pt-csr": 3.3,
 }
 
 #: The numba entry points each kernel calls from Python (what a run compiles or loads).
