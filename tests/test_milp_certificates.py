@@ -16,6 +16,7 @@ import math
 import dimod
 import networkx as nx
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,8 @@ from qanneal.problems.tsp import tsp_problem
 from qanneal.problems.vertex_cover import vertex_cover_problem
 
 SOLVERS = available_solvers()
+# Hypothesis draws all-zero weights too; sa then warns that every energy is zero.
+pytestmark = pytest.mark.filterwarnings("ignore:All bqm biases are zero:UserWarning")
 #: exact enumerates 2**n assignments in Python-visible time (~20 us each for a CQM).
 MAX_EXACT_VARIABLES = 16
 FEW = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
