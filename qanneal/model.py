@@ -9,7 +9,7 @@ QUBO, so a penalty can never hide an infeasible answer.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, reduce
 from typing import Any, Literal
@@ -18,6 +18,7 @@ import dimod
 import numpy as np
 
 from qanneal.errors import InputError, QanError
+from qanneal.sizing import check_deadline
 
 Sense = Literal["min", "max"]
 PenaltySpec = float | str | Mapping[str, float | str] | None
@@ -140,19 +141,25 @@ class Problem:
         export, so the copy costs a Python step per term)."""
         return objective_as_bqm(self.cqm)
 
-    def to_bqm(self, penalties: PenaltySpec = None) -> tuple[dimod.BinaryQuadraticModel,
-                                                             dict[str, float]]:
+    def to_bqm(self, penalties: PenaltySpec = None, *, exclude: Collection[Hashable] = ()
+               ) -> tuple[dimod.BinaryQuadraticModel, dict[str, float]]:
         """The BQM an annealer solves: objective plus one weighted penalty per constraint.
 
         Returns the BQM and the weights used. Slack variables (labelled
         ``slack_<constraint>...``) appear only for inequalities that need them:
         ``sum(x) <= 1`` uses the pairwise penalty and ``x_u + x_v >= 1`` the product
-        ``(1 - x_u)(1 - x_v)``, with no slack.
+        ``(1 - x_u)(1 - x_v)``, with no slack. Constraints in ``exclude`` get no
+        penalty and no weight: a sampler keeps them satisfied itself (the one-hot
+        groups of :mod:`qanneal.onehot`).
         """
         if self.check_bqm_size is not None:
             self.check_bqm_size()
         weights = self.penalty_weights(penalties)
-        return cqm_to_penalised_bqm(self.cqm, weights, objective=self.objective_bqm), weights
+        if exclude:
+            excluded = set(exclude)
+            weights = {k: w for k, w in weights.items() if k not in excluded}
+        return cqm_to_penalised_bqm(self.cqm, weights, objective=self.objective_bqm,
+                                    exclude=exclude), weights
 
     # ------------------------------------------------------------------ answers
     def evaluate(self, sample: Mapping[Hashable, int]) -> Evaluation:
@@ -456,17 +463,23 @@ def drop_residues(bqm: dimod.BinaryQuadraticModel, rtol: float = 1e-12
 
 def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,
                          weights: Mapping[str, float], *,
-                         objective: dimod.BinaryQuadraticModel | None = None
+                         objective: dimod.BinaryQuadraticModel | None = None,
+                         exclude: Collection[Hashable] = ()
                          ) -> dimod.BinaryQuadraticModel:
     """Objective plus one weighted quadratic penalty per constraint.
 
     Why not ``dimod.cqm_to_bqm``: it takes one multiplier for all constraints; we need
     one per constraint, and the slack-free pairwise form for ``sum(x) <= 1``. The
     penalties themselves come from dimod's ``add_linear_equality_constraint`` and
-    ``add_linear_inequality_constraint``.
+    ``add_linear_inequality_constraint``. Constraints in ``exclude`` are left out.
     """
     bqm = objective_as_bqm(cqm) if objective is None else objective.copy()
-    for label, constraint in cqm.constraints.items():
+    excluded = set(exclude)
+    count = len(cqm.constraints)
+    for i, (label, constraint) in enumerate(cqm.constraints.items()):
+        check_deadline("the penalised BQM", i / count)  # stops at solve's time limit
+        if excluded and label in excluded:
+            continue
         _add_penalty(bqm, label, constraint, weights[label])
     return drop_residues(bqm)
 

@@ -145,6 +145,9 @@ def auto_labels(spec: PenaltySpec, labels: Collection[Hashable]) -> list[str]:
 def wants_calibration(problem: Problem, penalties: PenaltySpec = None) -> bool:
     """Whether solving ``problem`` with ``penalties`` (else its own) needs calibration."""
     spec = problem.penalties if penalties is None else penalties
+    if spec is None or isinstance(spec, (int, float)) or (
+            isinstance(spec, Mapping) and "auto" not in spec.values()):
+        return False  # nothing left to calibration: the (lazy) CQM need not be built
     return bool(auto_labels(spec, problem.cqm.constraints))
 
 

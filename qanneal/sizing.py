@@ -17,8 +17,8 @@ time limit stops with a clear message instead of running on.
 
 >>> parse_size("4G"), parse_size("512M"), parse_size("1000")
 (4294967296, 536870912, 1000)
->>> ModelSize(variables=10, terms=20, linear=30).bytes
-17920
+>>> ModelSize(variables=10, terms=20, linear=30, constraints=2).bytes
+11520
 """
 
 from __future__ import annotations
@@ -37,14 +37,16 @@ ENV_VAR = "QANNEAL_MEMORY_LIMIT"
 #: Share of the available memory a model may take when no limit is set.
 DEFAULT_FRACTION = 0.5
 
-# Measured per-item costs (peak RSS over item counts, ft06/la01/ft10 job shops and
-# random TSPs, dimod 0.12): a quadratic term held in a dimod BQM or in a CQM
-# constraint costs ~30-60 bytes (adjacency stored both ways, vector slack); a
-# variable (or a variable's entry in one constraint) ~300-600 bytes with its Python
-# label and dict entries. Rounded up: an estimate that errs high refuses early.
+# Measured per-item costs (RSS growth over item counts, dimod 0.12.23): a quadratic
+# term held in a dimod BQM or CQM constraint ~45 bytes (la01 job shop: 11.4M terms,
+# 520 MB; its CQM + BQM peaked at 1.5 GB, estimated 1.8 GB); a CQM constraint ~550
+# bytes plus ~60 per variable entry (100,000 two-variable rows: 670 bytes each); a
+# variable with its Python label and dict entries a few hundred bytes. Rounded up: an
+# estimate that errs high refuses early rather than late.
 BYTES_PER_TERM = 64
 BYTES_PER_VARIABLE = 512
-BYTES_PER_LINEAR = 384
+BYTES_PER_LINEAR = 128
+BYTES_PER_CONSTRAINT = 640
 #: PuLP keeps every variable and every constraint coefficient as Python objects.
 PULP_BYTES_PER_VARIABLE = 1200
 PULP_BYTES_PER_COEFFICIENT = 250
@@ -55,22 +57,24 @@ class ModelSize:
     """The size of a model before it is built: counts, and bytes estimated from them.
 
     ``variables``: model variables; ``terms``: quadratic terms (objective, conflict
-    constraints or penalty expansions); ``linear``: entries of variables in linear
-    constraints (each one a dict entry in a dimod constraint).
+    constraints or penalty expansions); ``linear``: entries of variables in
+    constraints (each one a dict entry in a dimod constraint); ``constraints``: CQM
+    constraints (each one a dimod model of its own).
     """
 
     variables: int
     terms: int = 0
     linear: int = 0
+    constraints: int = 0
 
     @property
     def bytes(self) -> int:
         return (BYTES_PER_VARIABLE * self.variables + BYTES_PER_TERM * self.terms
-                + BYTES_PER_LINEAR * self.linear)
+                + BYTES_PER_LINEAR * self.linear + BYTES_PER_CONSTRAINT * self.constraints)
 
     def __add__(self, other: ModelSize) -> ModelSize:
         return ModelSize(self.variables + other.variables, self.terms + other.terms,
-                         self.linear + other.linear)
+                         self.linear + other.linear, self.constraints + other.constraints)
 
 
 def pulp_size(variables: int, coefficients: int) -> int:
@@ -137,7 +141,7 @@ def check(what: str, size: ModelSize | int, fix: str, *, counts: str | None = No
         return
     if counts is None and isinstance(size, ModelSize):
         counts = (f"{size.variables:,} variables, {size.terms:,} quadratic terms"
-                  + (f", {size.linear:,} constraint entries" if size.linear else ""))
+                  + (f", {size.constraints:,} constraints" if size.constraints else ""))
     raise TooLargeError(f"{what} would need about {gib(need)} ({counts}), over the "
                         f"limit of {gib(limit)} ({why}); {fix}")
 

@@ -35,8 +35,9 @@ import dimod
 import networkx as nx
 from pydantic import Field
 
+from qanneal import sizing
 from qanneal.errors import InputError
-from qanneal.model import MilpFormulation, Problem, constraint_group
+from qanneal.model import MilpFormulation, Problem
 from qanneal.problems.base import ProblemType, Strict
 from qanneal.problems.graphs import (
     DIMACS_EXTENSIONS,
@@ -46,6 +47,7 @@ from qanneal.problems.graphs import (
     preview,
     sort_nodes,
 )
+from qanneal.sizing import ModelSize
 
 Mode = Literal["min", "decide"]
 
@@ -81,24 +83,47 @@ def coloring_problem(graph: nx.Graph, k: int | None = None, *, mode: Mode = "min
         raise InputError(f"k={k}; need at least one colour", field="options.k")
     nodes = list(graph.nodes)
     colours = range(k)
-    cqm = dimod.ConstrainedQuadraticModel()
-    objective = dimod.BinaryQuadraticModel("BINARY")
-    objective.add_linear_from((x_label(v, c), 0.0) for v in nodes for c in colours)
-    if mode == "min":
-        objective.add_linear_from((y_label(c), 1.0) for c in colours)
-    cqm.set_objective(objective)
-    for v in nodes:
-        cqm.add_constraint_from_iterable([(x_label(v, c), 1) for c in colours], "==", 1,
-                                         label=f"node[{v}]")
-    for u, v in graph.edges:
-        for c in colours:
-            cqm.add_constraint_from_iterable([(x_label(u, c), 1), (x_label(v, c), 1)], "<=", 1,
-                                             label=f"edge[{u},{v},{c}]")
-    if mode == "min":
+    n, m, use = len(nodes), graph.number_of_edges(), mode == "min"
+    # CQM: x[v,c] (and y[c]); node[v] rows of k, edge[u,v,c] and use[v,c] rows of 2.
+    cqm_size = ModelSize(n * k + use * k, 0, n * k + 2 * m * k + use * 2 * n * k,
+                         n + m * k + use * n * k)
+    # BQM: each one-hot node[v] expands to k (k - 1) / 2 pairs, each edge row to one
+    # pair, each use row (x - y <= 0) to three with one slack variable.
+    bqm_size = ModelSize(n * k + use * (k + n * k), n * k * (k - 1) // 2 + m * k
+                         + use * 3 * n * k)
+    what = f"the colouring model ({n} nodes, k={k} colours)"
+    fix = f"give a smaller --k (the greedy colouring needs {greedy_colors(graph)})"
+    if milp_bytes(n, m, k) <= sizing.memory_limit()[0]:
+        fix += " or use --backend milp"
+
+    def build_cqm() -> dimod.ConstrainedQuadraticModel:
+        sizing.check(what, cqm_size, fix)
+        cqm = dimod.ConstrainedQuadraticModel()
+        objective = dimod.BinaryQuadraticModel("BINARY")
+        objective.add_linear_from((x_label(v, c), 0.0) for v in nodes for c in colours)
+        if mode == "min":
+            objective.add_linear_from((y_label(c), 1.0) for c in colours)
+        cqm.set_objective(objective)
         for v in nodes:
+            cqm.add_constraint_from_iterable([(x_label(v, c), 1) for c in colours], "==", 1,
+                                             label=f"node[{v}]")
+        for u, v in graph.edges:
+            sizing.check_deadline(what)
             for c in colours:
-                cqm.add_constraint_from_iterable([(x_label(v, c), 1), (y_label(c), -1)], "<=",
-                                                 0, label=f"use[{v},{c}]")
+                cqm.add_constraint_from_iterable([(x_label(u, c), 1), (x_label(v, c), 1)],
+                                                 "<=", 1, label=f"edge[{u},{v},{c}]")
+        if mode == "min":
+            for v in nodes:
+                sizing.check_deadline(what)
+                for c in colours:
+                    cqm.add_constraint_from_iterable([(x_label(v, c), 1), (y_label(c), -1)],
+                                                     "<=", 0, label=f"use[{v},{c}]")
+        return cqm
+
+    def check_bqm_size() -> None:
+        sizing.check(f"the penalised BQM of {what}", cqm_size + bqm_size, fix,
+                     counts=f"{bqm_size.variables:,} variables, {bqm_size.terms:,} "
+                            "quadratic terms, plus the CQM it is built from")
 
     def decode(sample: Mapping[Hashable, int]) -> dict[Hashable, Any]:
         out: dict[Hashable, Any] = {}
@@ -126,16 +151,16 @@ def coloring_problem(graph: nx.Graph, k: int | None = None, *, mode: Mode = "min
         lines.append(f"colours used: {used} of at most {k}")
         return "\n".join(lines)
 
-    groups = {constraint_group(label) for label in cqm.constraints}
+    groups = {"node"} | ({"edge"} if m else set()) | ({"use"} if use else set())
     # decide mode has no objective: any positive weight makes feasible states the
     # ground states; 1 keeps the biases integral (see graphs.binary_exact).
     penalties = {g: (MIN_MODE_PENALTIES[g] if mode == "min" else 1.0) for g in groups}
-    return Problem(kind="coloring", cqm=cqm, decode=decode, verify=verify,
+    return Problem(kind="coloring", cqm=build_cqm, decode=decode, verify=verify,
                    objective=objective_value, sense="min", name=name,
                    known_optimum=known_optimum,
                    milp=lambda: coloring_milp(graph, k, mode=mode), repair=repair,
                    describe=describe, penalties=penalties, data=graph,
-                   options={"k": k, "mode": mode})
+                   check_bqm_size=check_bqm_size, options={"k": k, "mode": mode})
 
 
 def x_label(v: Hashable, c: int) -> str:
@@ -239,6 +264,11 @@ def repair_coloring(graph: nx.Graph, solution: Mapping[Hashable, Any], k: int
     return {v: colour[v] for v in graph}
 
 
+def milp_bytes(n: int, m: int, k: int) -> int:
+    """Bytes the assignment MILP of ``n`` nodes, ``m`` edges and ``k`` colours takes."""
+    return sizing.pulp_size(n * k + k, n * k + 3 * m * k + 3 * k)
+
+
 def coloring_milp(graph: nx.Graph, k: int, *, mode: Mode = "min") -> MilpFormulation:
     """Assignment MILP: ``x[v,c]``, ``y[c]``; min ``sum y`` (min mode) with symmetry breaking.
 
@@ -249,6 +279,10 @@ def coloring_milp(graph: nx.Graph, k: int, *, mode: Mode = "min") -> MilpFormula
     import pulp
 
     nodes = list(graph.nodes)
+    n, m = len(nodes), graph.number_of_edges()
+    sizing.check(f"the colouring MILP ({n} nodes, k={k})", milp_bytes(n, m, k),
+                 "give a smaller --k", counts=f"{n * k + k:,} variables, "
+                 f"{m * k:,} edge rows")
     index = {v: i for i, v in enumerate(nodes)}
     lp = pulp.LpProblem("coloring", pulp.LpMinimize)
     x = {(v, c): pulp.LpVariable(f"x_{index[v]}_{c}", cat="Binary")

@@ -432,15 +432,17 @@ def time_indexed_size(jobs: Sequence[Job], est: np.ndarray, lst: np.ndarray
     dur = [d for job in jobs for _, d in job]
     size = (lst - est + 1).astype(np.int64)
     variables = int(size.sum())
-    terms, entries = 0, variables
+    terms, entries, constraints = 0, variables, len(size)
     for a, b, kind, _ in conflict_pairs(jobs):
         lo, hi = _clash_range(kind, dur[a], dur[b])
         n = count_clashes(int(est[a]), int(lst[a]), int(est[b]), int(lst[b]), lo, hi)
         if n:
             terms += n
             entries += int(size[a] + size[b])
+            constraints += 1
     one_start = int((size * (size - 1) // 2).sum())
-    return ModelSize(variables, terms, entries), ModelSize(variables, terms + one_start)
+    return (ModelSize(variables, terms, entries, constraints),
+            ModelSize(variables, terms + one_start))
 
 
 def coarse_jobs(jobs: Sequence[Job], unit: int) -> list[list[tuple[int, int]]]:

@@ -50,10 +50,12 @@ import dimod
 import numpy as np
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
 
+from qanneal import sizing
 from qanneal.errors import InputError
 from qanneal.model import DEFAULT_PENALTY_MARGIN, MilpFormulation, Problem
 from qanneal.problems.base import FileData, ProblemType, Strict
-from qanneal.problems.jobshop import late_finish_weights
+from qanneal.problems.jobshop import count_clashes, late_finish_weights
+from qanneal.sizing import ModelSize
 
 Objective = Literal["makespan", "weighted_tardiness"]
 RULES = ("LPT", "EDD", "WSPT", "release")
@@ -258,8 +260,10 @@ def machines_problem(durations: Sequence[int], num_machines: int, *,
             raise InputError(f"horizon {horizon} is earlier than some job can end "
                              f"(release + duration = {int((inst.r + inst.p).max())})",
                              field="horizon")
-        cqm, decode_bits, penalties = _time_indexed(inst, objective, int(horizon))
+        cqm, decode_bits, penalties, check_bqm_size = _time_indexed(inst, objective,
+                                                                     int(horizon))
     else:
+        check_bqm_size = None
         cqm, decode_bits, penalties = _assignment(inst)
 
     def decode(sample: Mapping[Hashable, int]) -> dict[str, Any]:
@@ -288,30 +292,38 @@ def machines_problem(durations: Sequence[int], num_machines: int, *,
         kind="machines", cqm=cqm, decode=decode, verify=verify, objective=objective_fn,
         sense="min", name=name, known_optimum=known_optimum,
         milp=lambda: machines_milp(inst, objective), repair=lambda s: repair_schedule(inst, s),
-        describe=describe, data=inst, penalties=penalties,
+        describe=describe, data=inst, penalties=penalties, check_bqm_size=check_bqm_size,
         options={"objective": objective, "horizon": horizon,
                  "formulation": "time-indexed" if time_indexed else "assignment",
                  "heuristic": make_solution(inst, *best)})
 
 
-def _assignment(inst: Instance) -> tuple[dimod.ConstrainedQuadraticModel, Any, None]:
+def _assignment(inst: Instance) -> tuple[Any, Any, None]:
+    """The assignment model, lazily: ``(build_cqm, decode_bits, None)``."""
     n, m = inst.n, inst.m
-    labels: list[Hashable] = [(j, k) for j in range(n) for k in range(m)]
-    p = inst.p.astype(float)
-    # sum_m (sum_j p_j x_jm)^2 = sum p_j^2 x_jm + 2 sum_{j<i} p_j p_i x_jm x_im
-    linear = np.repeat(p**2, m)
-    ja, jb = np.triu_indices(n, 1)
-    rows = (ja[:, None] * m + np.arange(m)).ravel()
-    cols = (jb[:, None] * m + np.arange(m)).ravel()
-    bias = np.repeat(2 * p[ja] * p[jb], m)
-    scale = max(p.sum() ** 2, 1.0)  # keep coefficients O(1) for readable energies
-    bqm = dimod.BinaryQuadraticModel.from_numpy_vectors(
-        linear / scale, (rows, cols, bias / scale), 0.0, "BINARY", variable_order=labels)
-    cqm = dimod.ConstrainedQuadraticModel()
-    cqm.set_objective(bqm)
-    for j in range(n):
-        cqm.add_constraint_from_iterable([((j, k), 1) for k in range(m)], "==", 1,
-                                         label=f"assign[{j}]")
+    # The squared loads couple every pair of jobs on every machine: m n (n - 1) / 2 terms.
+    size = ModelSize(n * m, m * n * (n - 1) // 2, n * m, n)
+
+    def build_cqm() -> dimod.ConstrainedQuadraticModel:
+        sizing.check(f"the machines assignment QUBO ({n} jobs, {m} machines)", size,
+                     "use --backend milp, or fewer jobs")
+        labels: list[Hashable] = [(j, k) for j in range(n) for k in range(m)]
+        p = inst.p.astype(float)
+        # sum_m (sum_j p_j x_jm)^2 = sum p_j^2 x_jm + 2 sum_{j<i} p_j p_i x_jm x_im
+        linear = np.repeat(p**2, m)
+        ja, jb = np.triu_indices(n, 1)
+        rows = (ja[:, None] * m + np.arange(m)).ravel()
+        cols = (jb[:, None] * m + np.arange(m)).ravel()
+        bias = np.repeat(2 * p[ja] * p[jb], m)
+        scale = max(p.sum() ** 2, 1.0)  # keep coefficients O(1) for readable energies
+        bqm = dimod.BinaryQuadraticModel.from_numpy_vectors(
+            linear / scale, (rows, cols, bias / scale), 0.0, "BINARY", variable_order=labels)
+        cqm = dimod.ConstrainedQuadraticModel()
+        cqm.set_objective(bqm)
+        for j in range(n):
+            cqm.add_constraint_from_iterable([((j, k), 1) for k in range(m)], "==", 1,
+                                             label=f"assign[{j}]")
+        return cqm
 
     def decode_bits(sample: Mapping[Hashable, int]) -> tuple[list[Any], list[Any]]:
         machines: list[int | None] = []
@@ -326,41 +338,62 @@ def _assignment(inst: Instance) -> tuple[dimod.ConstrainedQuadraticModel, Any, N
                 free[machines[j]] += int(inst.p[j])
         return machines, starts
 
-    return cqm, decode_bits, None
+    return build_cqm, decode_bits, None
 
 
 def _time_indexed(inst: Instance, objective: str, horizon: int
-                  ) -> tuple[dimod.ConstrainedQuadraticModel, Any, dict[str, float]]:
+                  ) -> tuple[Any, Any, dict[str, float] | None, Any]:
+    """The time-indexed model, lazily: ``(build_cqm, decode_bits, penalties,
+    check_bqm_size)``. Windows and sizes are computed here; the CQM only when built."""
     n, m = inst.n, inst.m
     est = inst.r
     lst = horizon - inst.p
-    size = (lst - est + 1) * m  # per job: m windows of starts
-    base = np.concatenate([[0], np.cumsum(size)[:-1]])
-    labels: list[Hashable] = [(j, k, int(t)) for j in range(n) for k in range(m)
-                              for t in range(est[j], lst[j] + 1)]
-    ends = np.concatenate([np.tile(np.arange(est[j], lst[j] + 1) + inst.p[j], m)
-                           for j in range(n)])
-    if objective == "weighted_tardiness":
-        assert inst.d is not None
-        owner = np.repeat(np.arange(n), size)
-        linear = inst.w[owner] * np.maximum(ends - inst.d[owner], 0)
-    else:
-        linear, _ = late_finish_weights(ends, inst.lower_bound(), horizon, n)
-    top = sum(float(linear[base[j]:base[j] + size[j]].max(initial=0.0)) for j in range(n))
-    if top > 0:  # whole objective below 1/1.1, so weight 1 makes feasibility win
-        linear = linear / (top * DEFAULT_PENALTY_MARGIN)
-    cqm = dimod.ConstrainedQuadraticModel()
-    cqm.set_objective(dimod.BinaryQuadraticModel.from_numpy_vectors(
-        linear, ([], [], []), 0.0, "BINARY", variable_order=labels))
-    for j in range(n):
-        cqm.add_constraint_from_iterable(
-            [(labels[base[j] + i], 1) for i in range(size[j])], "==", 1,
-            label=f"one_start[{j}]")
     width = lst - est + 1  # starts per machine window
-    for a in range(n):
-        for b in range(a + 1, n):
-            if inst.p[a] == 0 or inst.p[b] == 0:
-                continue
+    size = width * m  # per job: m windows of starts
+    base = np.concatenate([[0], np.cumsum(size)[:-1]])
+    pairs = [(a, b) for a in range(n) for b in range(a + 1, n)
+             if inst.p[a] > 0 and inst.p[b] > 0]
+    terms = entries = rows = 0
+    for a, b in pairs:
+        c = count_clashes(int(est[a]), int(lst[a]), int(est[b]), int(lst[b]),
+                          -(int(inst.p[b]) - 1), int(inst.p[a]) - 1)
+        if c:
+            terms, entries, rows = terms + m * c, entries + m * int(width[a] + width[b]), rows + m
+    variables = int(size.sum())
+    cqm_size = ModelSize(variables, terms, entries + variables, rows + n)
+    bqm_size = ModelSize(variables, terms + int((size * (size - 1) // 2).sum()))
+    what = f"the time-indexed machines QUBO (horizon {horizon})"
+    fix = "give a smaller --horizon, or use --backend milp"
+
+    def check_bqm_size() -> None:
+        sizing.check(f"the penalised BQM of {what}", cqm_size + bqm_size, fix,
+                     counts=f"{bqm_size.variables:,} variables, {bqm_size.terms:,} "
+                            "quadratic terms, plus the CQM it is built from")
+
+    def build_cqm() -> dimod.ConstrainedQuadraticModel:
+        sizing.check(what, cqm_size, fix)
+        labels: list[Hashable] = [(j, k, int(t)) for j in range(n) for k in range(m)
+                                  for t in range(est[j], lst[j] + 1)]
+        ends = np.concatenate([np.tile(np.arange(est[j], lst[j] + 1) + inst.p[j], m)
+                               for j in range(n)])
+        if objective == "weighted_tardiness":
+            assert inst.d is not None
+            owner = np.repeat(np.arange(n), size)
+            linear = inst.w[owner] * np.maximum(ends - inst.d[owner], 0)
+        else:
+            linear, _ = late_finish_weights(ends, inst.lower_bound(), horizon, n)
+        top = sum(float(linear[base[j]:base[j] + size[j]].max(initial=0.0)) for j in range(n))
+        if top > 0:  # whole objective below 1/1.1, so weight 1 makes feasibility win
+            linear = linear / (top * DEFAULT_PENALTY_MARGIN)
+        cqm = dimod.ConstrainedQuadraticModel()
+        cqm.set_objective(dimod.BinaryQuadraticModel.from_numpy_vectors(
+            linear, ([], [], []), 0.0, "BINARY", variable_order=labels))
+        for j in range(n):
+            cqm.add_constraint_from_iterable(
+                [(labels[base[j] + i], 1) for i in range(size[j])], "==", 1,
+                label=f"one_start[{j}]")
+        for done, (a, b) in enumerate(pairs):
+            sizing.check_deadline(what, done / len(pairs))
             ta = np.arange(est[a], lst[a] + 1)[:, None]
             tb = np.arange(est[b], lst[b] + 1)[None, :]
             ia, ib = np.nonzero((ta < tb + inst.p[b]) & (tb < ta + inst.p[a]))
@@ -374,23 +407,24 @@ def _time_indexed(inst: Instance, objective: str, horizon: int
                     "BINARY", variable_order=va + vb)
                 cqm.add_constraint_from_model(qm, "==", 0, label=f"no_overlap[{a},{b},{k}]",
                                               copy=False)
+        return cqm
 
     def decode_bits(sample: Mapping[Hashable, int]) -> tuple[list[Any], list[Any]]:
-        bits = np.fromiter((sample[v] for v in labels), dtype=np.int8, count=len(labels))
         machines: list[int | None] = [None] * n
         starts: list[int | None] = [None] * n
         for j in range(n):
-            on = np.flatnonzero(bits[base[j]:base[j] + size[j]])
-            if len(on):  # several bits on: the earliest start (then lowest machine)
-                k, i = np.divmod(on, width[j])
-                pick = np.lexsort((k, i))[0]
-                machines[j], starts[j] = int(k[pick]), int(est[j] + i[pick])
+            # several bits on: the earliest start (then lowest machine)
+            on = [(t, k) for t in range(est[j], lst[j] + 1) for k in range(m)
+                  if sample[(j, k, t)]]
+            if on:
+                starts[j], machines[j] = int(on[0][0]), int(on[0][1])
         return machines, starts
 
     # Makespan: the late-finish weights are tiny next to one violation, and weight 1
     # keeps feasibility first globally. Tardiness: the core's per-constraint default
     # (measured: optimum 8 vs 16 with weight 1 on an 8-job instance, same SA budget).
-    return cqm, decode_bits, ({"*": 1.0} if objective == "makespan" else None)
+    return (build_cqm, decode_bits, ({"*": 1.0} if objective == "makespan" else None),
+            check_bqm_size)
 
 
 # ---------------------------------------------------------------------- MILP
@@ -422,6 +456,11 @@ def machines_milp(inst: Instance, objective: str = "makespan") -> MilpFormulatio
     # 17-85 s on 8 jobs): x[j, t] starts job j at t; at every t at most m jobs run.
     # Machines are identical, so they are assigned afterwards (interval colouring).
     horizon = inst.safe_horizon()  # no semi-active schedule ends later
+    starts = np.maximum(horizon - inst.p - inst.r + 1, 0)
+    sizing.check(f"the time-indexed machines MILP (horizon {horizon})",
+                 sizing.pulp_size(int(starts.sum()), int((starts * (inst.p + 2)).sum())),
+                 "give fewer jobs or coarser durations",
+                 counts=f"{int(starts.sum()):,} start variables")
     x_t = {(j, t): pulp.LpVariable(f"z_{j}_{t}", cat="Binary")
            for j in range(n) for t in range(int(inst.r[j]), horizon - int(inst.p[j]) + 1)}
     lp = pulp.LpProblem("machines", pulp.LpMinimize)

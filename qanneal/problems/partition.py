@@ -39,6 +39,7 @@ import networkx as nx
 import numpy as np
 from pydantic import Field
 
+from qanneal import sizing
 from qanneal.errors import InputError
 from qanneal.model import MilpFormulation, Problem
 from qanneal.problems.base import ProblemType, Strict
@@ -53,6 +54,7 @@ from qanneal.problems.graphs import (
     preview,
     sort_nodes,
 )
+from qanneal.sizing import ModelSize
 
 
 def size_bounds(n: int, k: int, balance: float) -> tuple[int, int]:
@@ -106,38 +108,64 @@ def partition_problem(graph: nx.Graph, k: int = 2, *, balance: float = 0.0,
     # two parts (0-6 of 50 reads feasible on G(30, 0.2), k = 3); one weight for all
     # nodes, from the heaviest, made 40-50 of 50 feasible with shorter cuts.
     bound = binary_exact(1.1 * float(degree.max())) if degree.max() > 0 else 1.0
-    cqm = dimod.ConstrainedQuadraticModel()
+    m = len(w)
+    # CQM: the cut objective (k = 2: m terms; else m k), one-hot node rows of k and
+    # balance rows over all n nodes. BQM: each balance row squares into n (n - 1) / 2
+    # pairs (an inequality also gets ~log2(n) slack variables), each one-hot k (k - 1) / 2.
+    slack = max(n, 2).bit_length()
     if k == 2:
-        linear = np.zeros(n)
-        np.add.at(linear, u, w)
-        np.add.at(linear, v, w)
-        objective = dimod.BinaryQuadraticModel.from_numpy_vectors(
-            linear, (u, v, -2.0 * w), 0.0, "BINARY", variable_order=nodes)
-        cqm.set_objective(objective)
-        side = [(x, 1) for x in nodes]
-        if lo == hi:
-            cqm.add_constraint_from_iterable(side, "==", hi, label="balance[1]")
-        else:
-            cqm.add_constraint_from_iterable(side, ">=", n - hi, label="balance[0]")
-            cqm.add_constraint_from_iterable(side, "<=", hi, label="balance[1]")
-        penalties = {"balance": bound}
+        rows = 1 if lo == hi else 2
+        cqm_size = ModelSize(n, m, rows * n, rows)
+        bqm_size = ModelSize(n + (rows - 1) * 2 * slack,
+                             m + rows * (n + slack) * (n + slack - 1) // 2)
     else:
-        labels = [part_label(x, p) for x in nodes for p in range(k)]
-        # x[v,p] is variable v*k + p; an edge is uncut when both ends share a part.
-        ui = (u[:, None] * k + np.arange(k)).ravel()
-        vi = (v[:, None] * k + np.arange(k)).ravel()
-        objective = dimod.BinaryQuadraticModel.from_numpy_vectors(
-            np.zeros(n * k), (ui, vi, -np.repeat(w, k)), float(w.sum()), "BINARY",
-            variable_order=labels)
-        cqm.set_objective(objective)
-        for x in nodes:
-            cqm.add_constraint_from_iterable([(part_label(x, p), 1) for p in range(k)], "==",
-                                             1, label=f"node[{x}]")
-        for p in range(k):
-            cqm.add_constraint_from_iterable([(part_label(x, p), 1) for x in nodes],
-                                             "==" if k * hi == n else "<=", hi,
-                                             label=f"balance[{p}]")
-        penalties = {"node": bound, "balance": bound}
+        cqm_size = ModelSize(n * k, m * k, 2 * n * k, n + k)
+        extra = 0 if k * hi == n else slack
+        bqm_size = ModelSize(n * k + k * extra, m * k + n * k * (k - 1) // 2
+                             + k * (n + extra) * (n + extra - 1) // 2)
+    what = f"the partition model ({n} nodes, k={k})"
+    fix = "use --backend milp, or a smaller graph"
+
+    def build_cqm() -> dimod.ConstrainedQuadraticModel:
+        sizing.check(what, cqm_size, fix)
+        cqm = dimod.ConstrainedQuadraticModel()
+        if k == 2:
+            linear = np.zeros(n)
+            np.add.at(linear, u, w)
+            np.add.at(linear, v, w)
+            objective = dimod.BinaryQuadraticModel.from_numpy_vectors(
+                linear, (u, v, -2.0 * w), 0.0, "BINARY", variable_order=nodes)
+            cqm.set_objective(objective)
+            side = [(x, 1) for x in nodes]
+            if lo == hi:
+                cqm.add_constraint_from_iterable(side, "==", hi, label="balance[1]")
+            else:
+                cqm.add_constraint_from_iterable(side, ">=", n - hi, label="balance[0]")
+                cqm.add_constraint_from_iterable(side, "<=", hi, label="balance[1]")
+        else:
+            labels = [part_label(x, p) for x in nodes for p in range(k)]
+            # x[v,p] is variable v*k + p; an edge is uncut when both ends share a part.
+            ui = (u[:, None] * k + np.arange(k)).ravel()
+            vi = (v[:, None] * k + np.arange(k)).ravel()
+            objective = dimod.BinaryQuadraticModel.from_numpy_vectors(
+                np.zeros(n * k), (ui, vi, -np.repeat(w, k)), float(w.sum()), "BINARY",
+                variable_order=labels)
+            cqm.set_objective(objective)
+            for x in nodes:
+                cqm.add_constraint_from_iterable([(part_label(x, p), 1) for p in range(k)],
+                                                 "==", 1, label=f"node[{x}]")
+            for p in range(k):
+                cqm.add_constraint_from_iterable([(part_label(x, p), 1) for x in nodes],
+                                                 "==" if k * hi == n else "<=", hi,
+                                                 label=f"balance[{p}]")
+        return cqm
+
+    def check_bqm_size() -> None:
+        sizing.check(f"the penalised BQM of {what}", cqm_size + bqm_size, fix,
+                     counts=f"{bqm_size.variables:,} variables, {bqm_size.terms:,} "
+                            "quadratic terms, plus the CQM it is built from")
+
+    penalties = {"balance": bound} if k == 2 else {"node": bound, "balance": bound}
 
     def decode(sample: Mapping[Hashable, int]) -> dict[Hashable, Any]:
         if k == 2:
@@ -170,12 +198,12 @@ def partition_problem(graph: nx.Graph, k: int = 2, *, balance: float = 0.0,
             pass
         return "\n".join(lines)
 
-    return Problem(kind="partition", cqm=cqm, decode=decode, verify=verify,
+    return Problem(kind="partition", cqm=build_cqm, decode=decode, verify=verify,
                    objective=objective_value, sense="min", name=name,
                    known_optimum=known_optimum,
                    milp=lambda: partition_milp(graph, k, hi), repair=repair,
                    describe=describe, penalties=penalties, data=graph,
-                   options={"k": k, "balance": balance, "min_size": lo, "max_size": hi})
+                   check_bqm_size=check_bqm_size, options={"k": k, "balance": balance, "min_size": lo, "max_size": hi})
 
 
 def part_label(v: Hashable, p: int) -> str:

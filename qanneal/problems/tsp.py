@@ -42,10 +42,12 @@ import networkx as nx
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
+from qanneal import sizing
 from qanneal.errors import InputError
 from qanneal.model import MilpFormulation, Problem
 from qanneal.problems.base import FileData, ProblemType, Strict, pick_format, resolve_path
 from qanneal.problems.graphs import binary_exact, number, preview
+from qanneal.sizing import ModelSize
 
 FORMATS = {".tsp": "tsplib", ".atsp": "tsplib"}
 #: Penalty weight per ``city``/``position`` constraint, in units of the largest distance.
@@ -100,14 +102,30 @@ def tsp_problem(distances: Any, *, cities: Sequence[Hashable] | None = None,
     symmetric = bool(np.array_equal(d, d.T))
     position = {c: i for i, c in enumerate(names)}
 
-    cqm = dimod.ConstrainedQuadraticModel()
-    cqm.set_objective(tsp_objective(d))
-    for c in range(n):
-        cqm.add_constraint_from_iterable([(var(c, t), 1) for t in range(n)], "==", 1,
-                                         label=f"city[{names[c]}]")
-    for t in range(n):
-        cqm.add_constraint_from_iterable([(var(c, t), 1) for c in range(n)], "==", 1,
-                                         label=f"position[{t}]")
+    cqm_size, bqm_size = qubo_size(n)
+    what = f"the position-encoded TSP QUBO ({n} cities)"
+    fix = (f"use --backend milp (MTZ, n^2 variables) or a smaller instance (about "
+           f"{largest_qubo(bqm=True)} cities fit)")
+
+    def build_cqm() -> dimod.ConstrainedQuadraticModel:
+        sizing.check(what, cqm_size, fix)
+        cqm = dimod.ConstrainedQuadraticModel()
+        cqm.set_objective(tsp_objective(d))
+        for c in range(n):
+            sizing.check_deadline(what)
+            cqm.add_constraint_from_iterable([(var(c, t), 1) for t in range(n)], "==", 1,
+                                             label=f"city[{names[c]}]")
+        for t in range(n):
+            sizing.check_deadline(what)
+            cqm.add_constraint_from_iterable([(var(c, t), 1) for c in range(n)], "==", 1,
+                                             label=f"position[{t}]")
+        return cqm
+
+    def check_bqm_size() -> None:
+        sizing.check(f"the penalised BQM of {what}", cqm_size + bqm_size, fix,
+                     counts=f"{bqm_size.variables:,} variables, {bqm_size.terms:,} "
+                            "quadratic terms, plus the CQM it is built from")
+
     weight = binary_exact(PENALTY_FACTOR * float(d.max())) if d.max() > 0 else 1.0
 
     def decode(sample: Mapping[Hashable, int]) -> list[Any]:
@@ -135,10 +153,11 @@ def tsp_problem(distances: Any, *, cities: Sequence[Hashable] | None = None,
             text += f"\nlength: {number(objective(solution))}"
         return text
 
-    return Problem(kind="tsp", cqm=cqm, decode=decode, verify=verify, objective=objective,
+    return Problem(kind="tsp", cqm=build_cqm, decode=decode, verify=verify, objective=objective,
                    sense="min", name=name, known_optimum=known_optimum,
                    milp=lambda: tsp_milp(d, names), repair=repair, describe=describe,
                    penalties={"city": weight, "position": weight}, data=d,
+                   check_bqm_size=check_bqm_size,
                    options={"cities": n, "symmetric": symmetric})
 
 
@@ -148,19 +167,42 @@ def var(city: int, t: int) -> tuple[int, int]:
 
 
 def tsp_objective(d: np.ndarray) -> dimod.BinaryQuadraticModel:
-    """The tour length as a BQM over ``(city, position)``: n^2 (n - 1) terms, no loops."""
+    """The tour length as a BQM over ``(city, position)``: n^2 (n - 1) terms.
+
+    The index vectors are the n (n - 1) city pairs shifted per position (int32, 16
+    bytes a term; no n x n x n grid, which took 7.5 GiB of int64 at n = 1000 before
+    the terms were even filtered); the caller checks the size first (:func:`qubo_size`).
+    """
     n = d.shape[0]
-    a, b, t = np.meshgrid(np.arange(n), np.arange(n), np.arange(n), indexing="ij")
-    keep = a != b
-    a, b, t = a[keep], b[keep], t[keep]
-    bias = d[a, b]
-    nonzero = bias != 0
-    a, b, t, bias = a[nonzero], b[nonzero], t[nonzero], bias[nonzero]
+    a, b = np.nonzero(~np.eye(n, dtype=bool) & (d != 0))
+    a, b = a.astype(np.int32) * n, b.astype(np.int32) * n
+    bias = d[a // n, b // n]
     labels = [var(c, s) for c in range(n) for s in range(n)]
     # Variable (c, s) has index c * n + s; a at t is followed by b at t + 1 (cyclic).
+    rows = np.concatenate([a + t for t in range(n)])
+    cols = np.concatenate([b + (t + 1) % n for t in range(n)])
     return dimod.BinaryQuadraticModel.from_numpy_vectors(
-        np.zeros(n * n), (a * n + t, b * n + (t + 1) % n, bias), 0.0, "BINARY",
+        np.zeros(n * n), (rows, cols, np.tile(bias, n)), 0.0, "BINARY",
         variable_order=labels)
+
+
+def qubo_size(n: int) -> tuple[ModelSize, ModelSize]:
+    """Sizes of the CQM (objective n^2 (n - 1) terms, 2n one-hot rows of n) and of the
+    penalised BQM (the objective plus n^2 (n - 1) one-hot pairs) for ``n`` cities."""
+    objective = n * n * (n - 1)
+    return (ModelSize(n * n, objective, 2 * n * n, 2 * n),
+            ModelSize(n * n, objective + n * n * (n - 1)))
+
+
+def largest_qubo(*, bqm: bool = True) -> int:
+    """The most cities whose QUBO (with its CQM, when ``bqm``) fits the memory limit."""
+    limit = sizing.memory_limit()[0]
+    n = 3
+    while True:
+        cqm_size, bqm_size = qubo_size(n + 1)
+        if (cqm_size + bqm_size if bqm else cqm_size).bytes > limit:
+            return n
+        n += 1
 
 
 def rotate_to_start(slots: list[Any], start: Hashable) -> list[Any]:
@@ -259,15 +301,26 @@ def tsp_milp(d: np.ndarray, cities: Sequence[Hashable] | None = None) -> MilpFor
 
     n = d.shape[0]
     names = list(cities) if cities is not None else list(range(n))
+    variables = n * (n - 1) + n - 1
+    coefficients = n * (n - 1) * 4 + 4 * (n - 1) * (n - 2) + (n * (n - 1) if n > 3 else 0)
+    sizing.check(f"the MTZ MILP ({n} cities)", sizing.pulp_size(variables, coefficients),
+                 "give a smaller instance", counts=f"{variables:,} variables, "
+                 f"{coefficients:,} coefficients")
     lp = pulp.LpProblem("tsp", pulp.LpMinimize)
     arcs = [(i, j) for i in range(n) for j in range(n) if i != j]
-    x = {(i, j): pulp.LpVariable(f"x_{i}_{j}", cat="Binary") for i, j in arcs}
+    x: dict[tuple[int, int], Any] = {}
+    for i, j in arcs:
+        if not j:  # once per row: the deadline check is cheap but not free
+            sizing.check_deadline(f"the MTZ MILP ({n} cities)")
+        x[i, j] = pulp.LpVariable(f"x_{i}_{j}", cat="Binary")
     u = {i: pulp.LpVariable(f"u_{i}", lowBound=1, upBound=n - 1) for i in range(1, n)}
     lp += pulp.lpSum(float(d[i, j]) * x[i, j] for i, j in arcs)
     for i in range(n):
+        sizing.check_deadline(f"the MTZ MILP ({n} cities)")
         lp += pulp.lpSum(x[i, j] for j in range(n) if j != i) == 1
         lp += pulp.lpSum(x[j, i] for j in range(n) if j != i) == 1
     for i in range(1, n):
+        sizing.check_deadline(f"the MTZ MILP ({n} cities)", i / n)
         for j in range(1, n):
             if i != j:
                 lp += u[i] - u[j] + (n - 1) * x[i, j] + (n - 3) * x[j, i] <= n - 2
