@@ -26,8 +26,15 @@ then costs more than the whole objective can gain, so feasibility always wins.
 
 The horizon (option ``horizon``) bounds all start times; by default it is the best
 makespan of a few dispatching rules (Giffler-Thompson active schedules with SPT,
-LPT, MWKR and MOPNR priorities), so variables stay few and the optimum is never cut
-off. Native MILP: the disjunctive model (start times, a makespan variable,
+LPT, MWKR and MOPNR priorities), each improved by a deterministic local search
+(swaps of adjacent critical operations), so variables stay few and the optimum is
+never cut off (see :func:`jobshop_problem` for the window invariant). Option
+``time_unit`` builds the QUBO on a coarser clock (durations rounded up to whole
+units): about ``unit`` times fewer variables and ``unit**2`` fewer terms, at the
+price of coarser schedules (still verified against the real durations). The
+time-indexed CQM is built on first use, after its size was counted and checked
+against the memory limit (:mod:`qanneal.sizing`); the MILP path never builds it.
+Native MILP: the disjunctive model (start times, a makespan variable,
 precedence rows and big-M machine disjunctions with one order binary per pair).
 
 >>> from qanneal import solve
