@@ -7,8 +7,46 @@ run here) is a :class:`QanError`. Anything else is a bug and keeps its traceback
 from __future__ import annotations
 
 import difflib
+import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
+
+#: Longest error line printed; the rest of a message is cut (it may quote a huge value).
+MAX_MESSAGE = 300
+
+# C0/C1 controls and DEL, and the bidirectional overrides that reorder what a terminal
+# shows: never echoed raw.
+_UNPRINTABLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object, limit: int | None = MAX_MESSAGE) -> str:
+    """``text`` as one terminal-safe line: whitespace runs become one space, other
+    control characters are escaped (``\\x1b``), and the result is cut to ``limit``.
+
+    >>> printable("a\\nerror: fake\\x1b[31m  red")
+    'a error: fake\\\\x1b[31m red'
+    >>> len(printable("x" * 10**6))
+    300
+    """
+    text = str(text)
+    if limit is not None and len(text) > 4 * limit:
+        text = text[:4 * limit]  # never scan a multi-MB message to print 300 characters
+    text = " ".join(text.split())
+    text = _UNPRINTABLE_RE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                               else f"\\u{ord(m.group()):04x}", text)
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return text
+
+
+def safe_resolve(path: str | Path) -> str:
+    """``Path(path).resolve()`` for a message: never raises (a symlink loop makes
+    pathlib raise RuntimeError); falls back to the absolute path."""
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return os.path.abspath(path)
 
 
 class QanError(Exception):
@@ -17,7 +55,9 @@ class QanError(Exception):
     exit_code = 2
 
     def one_line(self) -> str:
-        return " ".join(str(self).split())
+        """The message on one readable line: control characters escaped, at most
+        :data:`MAX_MESSAGE` characters (a message may quote hostile input)."""
+        return printable(str(self))
 
 
 class InputError(QanError, ValueError):

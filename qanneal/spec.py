@@ -17,6 +17,9 @@ Every error names the file, the line where known, the field and what is allowed.
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +27,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, PositiveFloat
 
-from qanneal.errors import InputError, QanError, UnknownNameError, did_you_mean
+from qanneal.errors import (
+    InputError,
+    QanError,
+    UnknownNameError,
+    did_you_mean,
+    printable,
+    safe_resolve,
+)
 from qanneal.model import Problem
 from qanneal.problems.base import Strict
 from qanneal.registry import (
@@ -34,10 +44,12 @@ from qanneal.registry import (
     problem_type_for_extension,
     problem_type_names,
 )
-from qanneal.validation import validate
+from qanneal.safeyaml import YamlLimitError, compose_yaml, construct_yaml, node_path
+from qanneal.validation import field_path, validate
 
 YAML_SUFFIXES = (".yaml", ".yml")
-MAX_PROBLEM_FILE_BYTES = 50 * 2**20
+#: YAML problem files larger than this are refused unread (PyYAML builds ~1 MB/s).
+MAX_PROBLEM_FILE_BYTES = 32 * 2**20
 
 PenaltyValue = PositiveFloat | Literal["default", "auto", "dimod"]
 
@@ -72,27 +84,73 @@ class Spec:
     path: Path | None = None
 
 
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    if not path.is_file():
-        raise InputError(f"file not found: {path.resolve()}", file=path)
-    if path.stat().st_size > MAX_PROBLEM_FILE_BYTES:
-        raise InputError(f"problem file is larger than {MAX_PROBLEM_FILE_BYTES >> 20} MB; "
-                         "put large data in a data file and name it under data.file", file=path)
+def max_problem_file_bytes() -> int:
+    """The size limit of YAML problem files: 32 MiB, or ``QANNEAL_MAX_PROBLEM_FILE_MB``."""
+    raw = os.environ.get("QANNEAL_MAX_PROBLEM_FILE_MB")
+    if raw is None:
+        return MAX_PROBLEM_FILE_BYTES
     try:
-        text = path.read_text(encoding="utf-8")
+        mb = float(raw)
+    except ValueError:
+        mb = math.nan
+    if not (math.isfinite(mb) and mb > 0):
+        raise InputError(f"expected a positive number of MiB, got {printable(raw, 40)}",
+                         field="QANNEAL_MAX_PROBLEM_FILE_MB")
+    return int(mb * 2**20)
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {safe_resolve(path)}", file=path) from None
+    except OSError as exc:  # a symlink loop (ELOOP), a name too long, no permission
+        raise InputError(f"cannot open file: {exc.strerror or exc}", file=path) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("not a regular file (a directory or a device?); expected a YAML "
+                         "problem file", file=path)
+    limit = max_problem_file_bytes()
+    if st.st_size > limit:
+        # Checked before reading: parsing a huge YAML file takes minutes for nothing.
+        raise InputError(f"problem file is {st.st_size / 2**20:.0f} MiB, more than the "
+                         f"{limit / 2**20:.0f} MiB limit; put large data in a data file and "
+                         "name it under data.file (or raise QANNEAL_MAX_PROBLEM_FILE_MB)",
+                         file=path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    if len(raw) > limit:  # grew since stat
+        raise InputError(f"problem file is larger than the {limit / 2**20:.0f} MiB limit",
+                         file=path)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
                          file=path) from None
+    node = None
     try:
-        value = yaml.safe_load(text)
-        # Composed separately, with the safe loader, only to map fields to line numbers.
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # One parse: the node graph maps fields to line numbers, and is checked for
+        # depth and alias bombs before any value is built from it.
+        node = compose_yaml(text)
+        value = construct_yaml(node)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"invalid YAML: {what}", file=path,
-                         line=mark.line + 1 if mark else None) from None
+        raise _yaml_error(exc, path, node) from None
     return value, node
+
+
+def _yaml_error(exc: yaml.YAMLError, path: Path | str, root: yaml.Node | None) -> InputError:
+    """A YAML error as one InputError with the line and, for a refused value, its field."""
+    mark = getattr(exc, "problem_mark", None)
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    line = mark.line + 1 if mark else None
+    if not isinstance(exc, YamlLimitError):
+        return InputError(f"invalid YAML: {what}", file=path, line=line)
+    loc = node_path(root, exc.node)
+    if loc == ("time_limit",) and "finite" in what:
+        what += "; leave time_limit out for no limit"
+    return InputError(what, file=path, line=line, field=field_path(loc) if loc else None)
 
 
 def _line_finder(root: yaml.Node | None):
@@ -208,8 +266,12 @@ def load_problem(path: str | Path, problem_type: str | None = None, *,
             raise InputError(f"the file says problem: {spec.problem.kind}, but "
                              f"--problem {problem_type} was given; drop one", file=path)
         return spec
-    if not path.exists():
-        raise InputError(f"file not found: {path.resolve()}", file=path)
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {safe_resolve(path)}", file=path) from None
+    except OSError as exc:  # a symlink loop (ELOOP), a name too long, no permission
+        raise InputError(f"cannot open file: {exc.strerror or exc}", file=path) from None
     if problem_type is None:
         candidates = problem_type_for_extension(path.suffix)
         if len(candidates) != 1:

@@ -1,13 +1,24 @@
-"""Turn pydantic validation errors into the project's one-line input errors."""
+"""Turn pydantic validation errors into the project's one-line input errors.
+
+Pydantic's lax mode is what a YAML file needs (a list for a tuple, an int for a
+float), but it also reads ``true`` as ``1`` and ``"nan"``/``"1e308"`` as floats. After
+validation, :func:`validate` walks the validated value beside the input and refuses a
+boolean that became a number, and any number that is not finite or beyond
+:data:`NUMBER_LIMIT`: no problem file, data or option means one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import reprlib
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from qanneal.errors import InputError, UnknownKeyError
+from qanneal.safeyaml import NUMBER_LIMIT
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,9 +41,85 @@ def validate(model: type[M], value: Any, *, file: str | None = None, prefix: str
     ``line_of`` maps a field location to a line of the source file, when known.
     """
     try:
-        return model.model_validate(value)
+        out = model.model_validate(value)
     except ValidationError as exc:
         raise to_input_error(exc, model, file=file, prefix=prefix, line_of=line_of) from None
+    except RecursionError:  # nesting beyond pydantic's own guard (built in Python)
+        raise InputError("nested too deeply", file=file, field=prefix or None) from None
+    problem = check_numbers(out, value)
+    if problem is not None:
+        loc, message = problem
+        line = None
+        if line_of is not None:
+            line = line_of((tuple(prefix.split(".")) if prefix else ()) + loc)
+        raise InputError(message, file=file, line=line, field=field_path(loc, prefix) or None)
+    return out
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = 6
+_REPR.maxlevel = 3
+
+
+def short_repr(value: Any) -> str:
+    """A bounded repr for messages: never walks or prints a whole huge value."""
+    return _REPR.repr(value)
+
+
+def check_numbers(out: Any, given: Any, loc: tuple[Any, ...] = (), depth: int = 0
+                  ) -> tuple[tuple[Any, ...], str] | None:
+    """The first ``(location, message)`` where validated ``out`` holds a number that
+    is not finite or beyond +-2**63, or where the input ``given`` had a boolean that
+    became a number; None when there is none.
+
+    ``given`` is followed alongside where the shapes agree (a validator may reshape).
+    """
+    if depth > 64:
+        return None
+    if isinstance(out, bool):
+        return None
+    if isinstance(out, (int, float, np.integer, np.floating)):
+        if isinstance(given, bool):
+            return loc, (f"expected a number, got {str(given).lower()} (YAML reads "
+                         "true/false/yes/no/on/off as booleans)")
+        if isinstance(out, (float, np.floating)) and not math.isfinite(out):
+            return loc, f"must be a finite number, got {out}"
+        if abs(out) >= NUMBER_LIMIT:
+            return loc, (f"{short_repr(out)} is too large; numbers must be between "
+                         "-2**63 and 2**63 (about 9.2e18): rescale the data")
+        return None
+    if isinstance(out, np.ndarray):
+        if out.dtype.kind == "f" and out.size:
+            bad = ~np.isfinite(out) | (np.abs(np.nan_to_num(out)) >= NUMBER_LIMIT)
+            if bad.any():
+                index = tuple(int(i) for i in np.argwhere(bad)[0])
+                return loc + index, (f"must be a finite number below 2**63 in magnitude, "
+                                     f"got {out[index]}")
+        return None
+    if isinstance(out, BaseModel):
+        for name in type(out).model_fields:
+            if name not in out.model_fields_set:
+                continue  # a default (inf may be a meaningful one), not the user's input
+            sub = given.get(name) if isinstance(given, Mapping) else None
+            found = check_numbers(getattr(out, name, None), sub, loc + (name,), depth + 1)
+            if found:
+                return found
+        return None
+    if isinstance(out, Mapping):
+        for key, item in out.items():
+            sub = given.get(key) if isinstance(given, Mapping) else None
+            found = check_numbers(item, sub, loc + (key,), depth + 1)
+            if found:
+                return found
+        return None
+    if isinstance(out, (list, tuple)):
+        aligned = isinstance(given, (list, tuple)) and len(given) == len(out)
+        for i, item in enumerate(out):
+            found = check_numbers(item, given[i] if aligned else None, loc + (i,), depth + 1)
+            if found:
+                return found
+    return None
 
 
 def to_input_error(exc: ValidationError, model: type[BaseModel], *, file: str | None,
@@ -57,7 +144,7 @@ def to_input_error(exc: ValidationError, model: type[BaseModel], *, file: str | 
     else:
         message = error["msg"]
         if "input" in error and not isinstance(error["input"], (dict, list)):
-            message += f" (got {error['input']!r})"
+            message += f" (got {short_repr(error['input'])})"
     return InputError(message, file=file, line=line, field=path or None)
 
 

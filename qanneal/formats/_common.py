@@ -24,6 +24,11 @@ MAX_NODES = 1_000_000
 
 PathLike = str | Path
 
+#: Integers and floats in a data file lie strictly within +-2**63 (int64): nothing
+#: in a benchmark is larger, and weights beyond overflow once squared in a model.
+NUMBER_LIMIT = 2**63
+_MAX_INT_DIGITS = 19
+
 # ASCII digits only: int() would also take '1_000' and Arabic-Indic digits, which
 # no benchmark format means.
 _INT_RE = re.compile(r"[+-]?[0-9]+", re.ASCII)
@@ -116,16 +121,24 @@ def parse_int(
     """Parse an ASCII integer token, optionally bounded by ``lo <= value <= hi``."""
     if not _INT_RE.fullmatch(token):
         raise InputError(f"expected {what}, got {snippet(token)}", file=file, line=line, field=field)
-    value = int(token)
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
+    digits = len(token.lstrip("+-").lstrip("0"))
+    # The digit count is checked before int(): Python refuses to convert more than
+    # 4300 digits, and nothing in a benchmark file is beyond int64 anyway.
+    value = int(token) if digits <= _MAX_INT_DIGITS else None
+    low = -NUMBER_LIMIT + 1 if lo is None else lo
+    high = NUMBER_LIMIT - 1 if hi is None else hi
+    if value is None or value < low or value > high:
         if lo is not None and hi is not None:
             allowed = f"{lo} <= value <= {hi}"
         elif lo is not None:
-            allowed = f"value >= {lo}"
+            allowed = f"value >= {lo} (and below 2**63)"
+        elif hi is not None:
+            allowed = f"value <= {hi} (and above -2**63)"
         else:
-            allowed = f"value <= {hi}"
+            allowed = "-2**63 < value < 2**63"
+        shown = value if value is not None else f"{snippet(token)} ({digits} digits)"
         raise InputError(
-            f"{value} is out of range; expected {what} with {allowed}",
+            f"{shown} is out of range; expected {what} with {allowed}",
             file=file,
             line=line,
             field=field,
@@ -152,6 +165,14 @@ def parse_float(
     if not math.isfinite(value):  # e.g. 1e999 overflows to inf
         raise InputError(
             f"{snippet(token)} overflows to infinity; expected {what}",
+            file=file,
+            line=line,
+            field=field,
+        )
+    if abs(value) >= NUMBER_LIMIT:  # squared or summed in a model, it would overflow
+        raise InputError(
+            f"{snippet(token)} is too large; expected {what} between -2**63 and 2**63 "
+            "(about 9.2e18): rescale the data",
             file=file,
             line=line,
             field=field,

@@ -86,7 +86,10 @@ def resolve_path(name: str, base_dir: Path, *, field: str = "data.file") -> Path
     path = Path(name)
     if not path.is_absolute():
         path = base_dir / path
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError):  # pathlib raises RuntimeError on a symlink loop
+        raise InputError(f"cannot open {path}: a symlink loop", field=field) from None
     if not path.is_file():
         raise InputError(f"file not found: {path} (paths are relative to the problem file)",
                          field=field)

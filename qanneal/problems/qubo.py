@@ -6,6 +6,7 @@ Inline ``terms`` (``[i, j, value]``; ``i == j`` is linear) or a COO text file. S
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Hashable, Mapping
 from pathlib import Path
@@ -107,6 +108,14 @@ def _build(data: QuboData, options: QuboOptions, base_dir: Path) -> Problem:
         from qanneal.formats.coo import read_coo
 
         coefficients, vartype = read_coo(path)
+        if vartype is None:
+            # No '# vartype=' header: data.vartype when given, else BINARY, said aloud
+            # (a SPIN file read as BINARY is a different problem, silently).
+            vartype = data.vartype
+            if "vartype" not in data.model_fields_set:
+                logging.getLogger("qanneal").warning(
+                    "%s has no '# vartype=' header: read as BINARY (a QUBO); add "
+                    "'# vartype=SPIN' for Ising coefficients", path.name)
         bqm = dimod.BinaryQuadraticModel(vartype)
         for (i, j), value in coefficients.items():
             if i == j:
