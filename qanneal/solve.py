@@ -23,16 +23,21 @@ from qanneal.backends.base import Backend, RawAnswer
 from qanneal.errors import BackendError, QanError, SolveInterrupted, TooLargeError
 from qanneal.manifest import run_manifest
 from qanneal.model import Evaluation, PenaltySpec, Problem
+from qanneal.onehot import OneHotGroups
 from qanneal.registry import DEFAULT_BACKEND, get_backend
 from qanneal.result import Result
 from qanneal.watchdog import run_watched
 
 
-def prepare_model(problem: Problem, backend: Backend,
-                  penalties: PenaltySpec = None) -> tuple[Any, dict[str, float] | None]:
-    """The model ``backend`` consumes, and the penalty weights used (BQM only)."""
+def prepare_model(problem: Problem, backend: Backend, penalties: PenaltySpec = None,
+                  groups: OneHotGroups | None = None) -> tuple[Any, dict[str, float] | None]:
+    """The model ``backend`` consumes, and the penalty weights used (BQM only).
+
+    ``groups`` (from :func:`onehot_groups_for`): constraints the backend keeps satisfied
+    itself, left out of the penalised BQM.
+    """
     if backend.consumes == "bqm":
-        bqm, weights = problem.to_bqm(penalties)
+        bqm, weights = problem.to_bqm(penalties, exclude=groups.labels if groups else ())
         _check_size(backend, bqm.num_variables)
         return bqm, weights
     if backend.consumes == "cqm":
@@ -44,6 +49,18 @@ def prepare_model(problem: Problem, backend: Backend,
         from qanneal.linearise import linearise_cqm  # only MILP backends need it
         return linearise_cqm(problem), None
     raise BackendError(backend.name, f"consumes {backend.consumes!r}; expected bqm, cqm or milp")
+
+
+def onehot_groups_for(problem: Problem, backend: Backend,
+                      options: dict[str, Any]) -> OneHotGroups | None:
+    """The one-hot groups and permutation blocks ``backend`` keeps satisfied by its own
+    moves in a run with ``options`` (the ``anneal`` engine unless ``onehot=off``), or
+    None. Every other backend (sa, tabu, qpu, hybrid...) gets the penalised QUBO."""
+    if backend.consumes != "bqm" or not backend.uses_onehot(options):
+        return None
+    from qanneal.onehot import find_groups
+
+    return find_groups(problem.cqm) or None
 
 
 def _check_size(backend: Backend, n: int) -> None:
@@ -227,8 +244,10 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         solve_limit = time_limit
         if calibration is not None and time_limit is not None:
             solve_limit = final_solve_limit(time_limit, calibrated - start)
+        groups = onehot_groups_for(problem, instance, options)
         model, weights = prepare_model(
-            problem, instance, penalties if calibration is None else calibration.weights)
+            problem, instance, penalties if calibration is None else calibration.weights,
+            groups=groups)
     prepared = time.perf_counter()
     if time_limit is not None and calibration is None:
         solve_limit = time_limit - problem.build_s - (prepared - start)
@@ -237,9 +256,13 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
                 f"building the model took {problem.build_s + prepared - start:.1f} s, the "
                 f"whole time limit of {time_limit} s; nothing is left to solve (give a "
                 "larger --time-limit, or make the model smaller)")
-    raw = run_backend(instance, model, seed=seed, time_limit=solve_limit, **options)
+    raw = run_backend(instance, model, seed=seed, time_limit=solve_limit, **options,
+                      **({"onehot_groups": groups} if groups else {}))
     if polish_samples and raw.sampleset is not None and isinstance(model, dimod.BQM):
-        raw.sampleset = polish(model, raw.sampleset)
+        # Single-flip descent on a model without the one-hot penalties would leave the
+        # groups: it descends on the fully penalised model instead.
+        raw.sampleset = polish(problem.to_bqm(weights)[0] if groups else model,
+                               raw.sampleset)
         raw.params["polish"] = True
     solved = time.perf_counter()
     evaluations, repaired = evaluate_answer(problem, raw, repair=repair)

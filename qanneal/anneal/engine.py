@@ -56,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "layout": "auto",
     "msc": "auto",
     "ramp": True,  # anytime runs (time_limit) start with shorter anneals; see batch_sweeps
+    "onehot": "auto",  # one-hot moves when groups are handed over (onehot_groups); "off"
 }
 _CHOICES = {
     "beta_schedule_type": ("geometric", "linear"),
@@ -63,6 +64,7 @@ _CHOICES = {
     "layout": ("auto", "csr", "dense"),
     "msc": ("auto", True, False),
     "ramp": (True, False),
+    "onehot": ("auto", "off"),
 }
 _MAX_BATCHES = 100_000
 #: Anytime ramp: batch b < RAMP_STEPS anneals num_sweeps / 2**(RAMP_STEPS - b) sweeps.
@@ -270,13 +272,24 @@ class Prepared:
     bqm: dimod.BinaryQuadraticModel
     options: dict[str, Any]
     params: dict[str, Any]
-    arrays: IsingArrays | None = None
-    runner: _Runner | None = None
+    arrays: IsingArrays | Any = None  # OneHotArrays under one-hot moves
+    runner: _Runner | Any = None  # OneHotRunner under one-hot moves
     beta_stored: tuple[float, float] | None = None
     compile_s: float = 0.0  # loading or compiling the kernel (one discarded sweep)
+    onehot_groups: Any = None  # the qanneal.onehot.OneHotGroups handed over, if any
 
 
-def prepare(bqm: dimod.BinaryQuadraticModel, **options: Any) -> Prepared:
+def uses_onehot(groups: Any, params: dict[str, Any]) -> bool:
+    """Whether a run with these (validated) options moves inside the one-hot groups.
+
+    Only SA has the moves (not parallel tempering, nor multi-spin coding when forced).
+    """
+    return bool(groups) and params["onehot"] == "auto" and params["method"] == "sa" and (
+        params["msc"] is not True)
+
+
+def prepare(bqm: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
+            **options: Any) -> Prepared:
     """Validate ``options``, convert ``bqm`` and compile (or load) the kernel it needs.
 
     The kernel is made ready by one discarded sweep of one read: numba compiles a
@@ -285,6 +298,12 @@ def prepare(bqm: dimod.BinaryQuadraticModel, **options: Any) -> Prepared:
     (0.1-0.3 s). Neither must be taken for annealing time: :func:`anneal` starts its
     clock, its time limit and its attempts/s after this, and reports the time apart
     (``info["compile_s"]``).
+
+    ``onehot_groups`` (:class:`qanneal.onehot.OneHotGroups`, from
+    :func:`qanneal.onehot.find_groups`): with ``onehot="auto"`` (the default) and SA,
+    reads start inside every group and block and move only inside them
+    (:mod:`.onehot_kernel`), so ``bqm`` should carry no penalty for them. With
+    ``onehot="off"`` they are ignored: ``bqm`` must then penalise them itself.
 
     >>> bqm = dimod.BQM({"a": 1.0}, {}, 0.0, "SPIN")
     >>> p = prepare(bqm, num_sweeps=10)
@@ -299,9 +318,11 @@ def prepare(bqm: dimod.BinaryQuadraticModel, **options: Any) -> Prepared:
     threads = min(params["threads"] or numba.config.NUMBA_NUM_THREADS,
                   numba.config.NUMBA_NUM_THREADS)
     params["threads"] = threads
-    prepared = Prepared(bqm, dict(options), params)
+    prepared = Prepared(bqm, dict(options), params, onehot_groups=onehot_groups)
     if bqm.num_variables == 0:
         return prepared
+    if uses_onehot(onehot_groups, params):
+        return _prepare_onehot(prepared, threads)
     arrays = ising_arrays(bqm)
     if params["num_replicas"] is None:
         # Energy fluctuations grow like sqrt(n), so neighbouring temperatures must get
@@ -327,9 +348,38 @@ def prepare(bqm: dimod.BinaryQuadraticModel, **options: Any) -> Prepared:
     return prepared
 
 
+def _prepare_onehot(prepared: Prepared, threads: int) -> Prepared:
+    """:func:`prepare` for one-hot moves: arrays, temperature range, kernel loaded."""
+    from qanneal.anneal import onehot_kernel
+    from qanneal.anneal.warmup import announce_compile  # imports this module
+
+    params = prepared.params
+    groups = onehot_kernel.check_groups(prepared.onehot_groups)
+    announce_compile(onehot_kernel.OneHotRunner.kernel)
+    t0 = time.perf_counter()
+    arrays = onehot_kernel.onehot_arrays(prepared.bqm, groups)
+    if params["beta_range"] is None:
+        beta = onehot_kernel.auto_beta_range(arrays)
+        params["beta_range"] = list(beta)
+    else:
+        beta = tuple(params["beta_range"])
+    runner = onehot_kernel.OneHotRunner(arrays, beta, params["beta_schedule_type"])
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        runner.run(np.zeros(1, dtype=np.uint64), 1)
+    finally:
+        numba.set_num_threads(previous)
+    # The probe of the temperature range compiles with the kernel: both count here.
+    prepared.compile_s = time.perf_counter() - t0
+    prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta
+    return prepared
+
+
 def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
            time_limit: float | None = None, should_stop: Callable[[], bool] | None = None,
-           prepared: Prepared | None = None, **options: Any) -> AnnealResult:
+           prepared: Prepared | None = None, onehot_groups: Any = None,
+           **options: Any) -> AnnealResult:
     """Anneal ``bqm``; see :data:`DEFAULTS` for the options.
 
     ``should_stop`` is polled between batches: when it turns true (Ctrl-C, or the
@@ -349,8 +399,9 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     if time_limit is not None and not time_limit > 0:
         raise InputError(f"must be a positive number of seconds, got {time_limit!r}",
                          field="time_limit")
-    if prepared is None or prepared.bqm is not bqm or prepared.options != options:
-        prepared = prepare(bqm, **options)
+    if (prepared is None or prepared.bqm is not bqm or prepared.options != options
+            or prepared.onehot_groups is not onehot_groups):
+        prepared = prepare(bqm, onehot_groups, **options)
     params = dict(prepared.params)
     threads = params["threads"]
     entropy = np.random.SeedSequence(seed).entropy
@@ -434,4 +485,7 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
         info["swap_acceptance"] = float(np.mean([e["swap_acceptance"] for e in extras]))
     if runner.use_msc:
         info["msc_replicas_per_batch"] = 64 * per_batch
+    if runner.kernel == "sa-onehot":
+        info["onehot"] = prepared.onehot_groups.summary()
+        info["accepted_moves"] = sum(e["accepted_moves"] for e in extras)
     return AnnealResult(sampleset, info, params, trace_samples)

@@ -23,7 +23,7 @@ from typing import Any
 
 import dimod
 
-from qanneal.anneal import kernels, msc, pt, schedules
+from qanneal.anneal import kernels, msc, onehot_kernel, pt, schedules
 
 log = logging.getLogger("qanneal")
 
@@ -37,6 +37,7 @@ COLD_COMPILE_S: dict[str, float] = {
     "sa-dense": 1.9,
     "pt-csr-int": 6.7,
     "pt-csr": 3.3,
+    "sa-onehot": 6.5,
 }
 
 #: The numba entry points each kernel calls from Python (what a run compiles or loads).
@@ -48,6 +49,7 @@ _ENTRIES: dict[str, tuple[Any, ...]] = {
     "sa-dense": (kernels.anneal_dense,),
     "pt-csr-int": (pt.pt_csr_int, schedules._fill_table),
     "pt-csr": (pt.pt_csr,),
+    "sa-onehot": (onehot_kernel.anneal_onehot, onehot_kernel.probe_moves),
 }
 
 KERNELS = tuple(COLD_COMPILE_S)
@@ -101,8 +103,24 @@ def _stand_in(kernel: str) -> tuple[dimod.BinaryQuadraticModel, dict[str, Any]]:
         "sa-dense": (real, {"layout": "dense", "msc": False}),
         "pt-csr-int": (integral, {"method": "pt", "num_replicas": 2}),
         "pt-csr": (real, {"method": "pt", "num_replicas": 2}),
+        "sa-onehot": _onehot_stand_in(),
     }
     return choices[kernel]
+
+
+def _onehot_stand_in() -> tuple[dimod.BinaryQuadraticModel, dict[str, Any]]:
+    """A 3 x 3 permutation block, a one-hot group and a free variable (every move)."""
+    from qanneal.onehot import Block, Group, OneHotGroups
+
+    grid = [[(r, c) for c in range(3)] for r in range(3)]
+    cells = [v for row in grid for v in row]
+    bqm = dimod.BQM({v: 0.5 * i for i, v in enumerate(cells)},
+                    {(cells[i], cells[i + 1]): 1.0 + i for i in range(len(cells) - 1)},
+                    0.0, "BINARY")
+    bqm.add_linear_from({"g0": 1.0, "g1": -1.0, "free": 0.25})
+    bqm.add_quadratic("g0", "free", 2.0)
+    groups = OneHotGroups([Group(["g0", "g1"], 1, "g")], [Block(grid, [1, 1, 1])])
+    return bqm, {"onehot_groups": groups}
 
 
 def warm_up(kernel_names: Iterable[str] = KERNELS,

@@ -22,7 +22,11 @@ class AnnealBackend(Backend):
     512 replicas and returns the ``num_reads`` best), ``num_sweeps`` (1000), ``beta_range``
     (automatic), ``beta_schedule_type`` (``geometric`` | ``linear``), ``method``
     (``sa`` | ``pt``), ``num_replicas`` (PT, ~0.75 sqrt(n) in 8..64), ``threads`` (all), ``layout``
-    (``auto`` | ``csr`` | ``dense``), ``msc`` (``auto`` | ``True`` | ``False``).
+    (``auto`` | ``csr`` | ``dense``), ``msc`` (``auto`` | ``True`` | ``False``),
+    ``onehot`` (``auto`` | ``off``): with ``auto`` (SA) the exactly-one groups and
+    permutation blocks of the CQM (:mod:`qanneal.onehot`) leave the penalty model and
+    every read moves only inside them (:mod:`qanneal.anneal.onehot_kernel`); ``off``
+    anneals the fully penalised QUBO.
     With ``time_limit`` it runs batches of reads until the budget is used (at least
     one) and returns the ``num_reads`` best samples seen; the first SA batches anneal
     1/8, 1/4 and 1/2 of ``num_sweeps`` so a first answer comes early (``ramp``, True).
@@ -37,14 +41,27 @@ class AnnealBackend(Backend):
     consumes = "bqm"
     description = "qanneal's numba annealer: SA / parallel tempering / multi-spin coding"
     defaults = DEFAULTS  # declared, so a problem file's options are checked at load
+    onehot_moves = True
 
     _prepared: Any = None
 
-    def prepare(self, model: dimod.BinaryQuadraticModel, **options: Any) -> float:
+    @classmethod
+    def uses_onehot(cls, options: dict[str, Any]) -> bool:
+        """One-hot moves unless ``onehot=off``, ``method=pt`` or ``msc=True`` (the moves are
+        SA's); bad option values are left to the engine's checks."""
+        from qanneal.anneal.engine import uses_onehot
+
+        params = {**DEFAULTS, **options}
+        if isinstance(params["msc"], str) and params["msc"].lower() == "true":
+            params["msc"] = True
+        return uses_onehot(True, params)
+
+    def prepare(self, model: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
+                **options: Any) -> float:
         """Convert ``model`` and compile or load its kernel, before the clock starts."""
         from qanneal.anneal.engine import prepare
 
-        self._prepared = prepare(model, **options)
+        self._prepared = prepare(model, onehot_groups, **options)
         return self._prepared.compile_s
 
     @classmethod
@@ -55,12 +72,13 @@ class AnnealBackend(Backend):
         return warm_up(progress=progress)
 
     def solve(self, model: dimod.BinaryQuadraticModel, *, seed: int | None = None,
-              time_limit: float | None = None, **options: Any) -> RawAnswer:
+              time_limit: float | None = None, onehot_groups: Any = None,
+              **options: Any) -> RawAnswer:
         from qanneal.anneal import anneal
 
         prepared, self._prepared = self._prepared, None
         result = anneal(model, seed=seed, time_limit=time_limit, should_stop=self.should_stop,
-                        prepared=prepared, **options)
+                        prepared=prepared, onehot_groups=onehot_groups, **options)
         variables = list(result.sampleset.variables)
         trace = [(t, dict(zip(variables, row.tolist()))) for t, row in result.trace]
         return RawAnswer(sampleset=result.sampleset, info=result.info, params=result.params,

@@ -81,6 +81,9 @@ class Backend(abc.ABC):
     max_variables: ClassVar[int | None] = None
     #: Whether the backend builds a dense n x n matrix (checked against memory first).
     dense_matrix: ClassVar[bool] = False
+    #: Whether the backend can keep one-hot groups satisfied by its moves (it then gets
+    #: the BQM without their penalties and ``onehot_groups=``; see :meth:`uses_onehot`).
+    onehot_moves: ClassVar[bool] = False
     #: The options ``solve`` accepts, with their defaults (None: not declared). Declared
     #: options let a problem file's ``backends:`` section be checked before anything runs.
     defaults: ClassVar[dict[str, Any] | None] = None
@@ -115,6 +118,13 @@ class Backend(abc.ABC):
         is called after each part. Default: nothing to compile.
         """
         return {}
+
+    @classmethod
+    def uses_onehot(cls, options: dict[str, Any]) -> bool:
+        """Whether a run with ``options`` moves inside one-hot groups (then
+        :func:`qanneal.solve.prepare_model` leaves their penalties out and hands the
+        groups to :meth:`prepare` and :meth:`solve` as ``onehot_groups``)."""
+        return cls.onehot_moves
 
     @classmethod
     def available(cls) -> tuple[bool, str]:

@@ -1,0 +1,544 @@
+"""Annealing that keeps one-hot groups and permutation blocks satisfied by construction.
+
+The groups come from :func:`qanneal.onehot.find_groups`; the BQM handed over has no
+penalty for them (:meth:`qanneal.model.Problem.to_bqm` with ``exclude``). The kernel
+works on binary variables ``x`` and local fields ``f_k = q_k + sum_l Q_kl x_l`` (CSR
+of the BQM in binary form, rows sorted). A move flips a small set S of variables:
+
+* a **free** variable (in no group): a single flip;
+* a **1-way group** with ``count`` ones: a set member and an unset one exchange values
+  (one-hot: the 1 moves to another member);
+* a **2-way block** (rows one-hot, column j with ``m_j`` ones): two rows exchange their
+  columns -- four flips (TSP: two cities swap positions).
+
+``dE = sum_{k in S} d_k f_k + sum_{k<l in S} Q_kl d_k d_l`` with ``d_k = +-1``; ``Q_kl``
+is found by binary search in row k. A Metropolis test with the engine's per-read
+SplitMix64 decides, and the fields of the neighbours of S are updated after an
+accepted move. A read starts from a uniformly random state that satisfies every group
+(random members, random column assignment) and random free bits.
+
+A **sweep** is ``n`` move attempts (``n`` = number of variables), each picking a
+variable uniformly and proposing the move of its unit: a block of ``R x C`` variables
+gets ``R C`` attempts per sweep (for TSP about two per pair of cities), a group of
+size s gets s. The partner of the move (the other member, the other row) is drawn
+uniformly from the low 32 bits of the same 64-bit draw.
+
+Temperatures (:func:`auto_beta_range`): hot end ``ln 2 / median |dE|`` over random
+moves from random feasible states (a typical move is accepted with probability 1/2);
+cold end ``ln 100 / d`` with ``d`` the 1st percentile of the uphill ``dE`` of random
+moves from states after a greedy descent (the cheap ways out of a local minimum are
+then accepted with probability about 1%; see :data:`COLD_QUANTILE`). The single-flip rule of :mod:`.schedules` does not
+apply: its fields ignore that a move flips several variables whose changes nearly
+cancel.
+
+Reproducibility and threads: as in :mod:`.kernels`, one generator per read seeded
+from the engine's per-batch seeds, ``prange`` over reads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dimod
+import numpy as np
+from numba import njit, prange
+
+from qanneal.anneal.kernels import _metropolis, draw64, seed_state
+from qanneal.errors import InputError
+from qanneal.onehot import OneHotGroups
+
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+FREE, GROUP, BLOCK = 0, 1, 2
+#: Move attempts sampled per read to set the automatic temperature range.
+PROBE_MOVES = 4096
+#: Greedy sweeps before the cold end is probed (enough to reach a local minimum of
+#: swap moves on TSPLIB instances up to 70 cities; measured ~10-20 sweeps needed).
+PROBE_DESCENT_SWEEPS = 50
+#: Reads probed (the median and the quantile over them).
+PROBE_READS = 4
+#: Percentile of the uphill steps out of a local minimum that sets the cold end. The
+#: minimum (3 on berlin52, where the 1st percentile is 20 and the median 1220) made the
+#: last half of a geometric schedule too cold to move; measured on berlin52, 4 reads x
+#: 4000 sweeps: best tour 7775 with the minimum, 7543 (optimum 7542) with beta_max 0.2,
+#: i.e. about this percentile.
+COLD_QUANTILE = 1.0
+
+
+@dataclass
+class OneHotArrays:
+    """One BQM and its groups in the kernel's form (indices in ``variables`` order)."""
+
+    variables: list[Hashable]
+    q: np.ndarray  # float64 (n,) linear biases, binary form
+    indptr: np.ndarray  # int64 (n+1,)
+    indices: np.ndarray  # int32 (nnz,), sorted within each row
+    data: np.ndarray  # float64 (nnz,)
+    offset: float
+    kind: np.ndarray  # int8 (n,): FREE, GROUP or BLOCK
+    unit: np.ndarray  # int32 (n,): group or block number
+    local: np.ndarray  # int32 (n,): row * C + column inside a block
+    group_ptr: np.ndarray  # int64 (G+1,)
+    group_vars: np.ndarray  # int32
+    group_count: np.ndarray  # int32 (G,)
+    block_ptr: np.ndarray  # int64 (B+1,) into block_vars (row-major R x C)
+    block_vars: np.ndarray  # int32
+    block_shape: np.ndarray  # int32 (B, 2): R, C
+    block_flags: np.ndarray  # int8 (B,): bit 0 rows coupled inside, bit 1 columns
+    row_ptr: np.ndarray  # int64 (B+1,) into a read's row -> column state
+    col_ptr: np.ndarray  # int64 (B+1,) into col_counts
+    col_counts: np.ndarray  # int32
+    scale: float = 1.0  # the engine's interface (energies are in the BQM's units)
+
+    @property
+    def num_variables(self) -> int:
+        return len(self.variables)
+
+
+def onehot_arrays(bqm: dimod.BinaryQuadraticModel, groups: OneHotGroups) -> OneHotArrays:
+    """Convert ``bqm`` and ``groups`` to :class:`OneHotArrays`.
+
+    >>> from qanneal.onehot import Group
+    >>> bqm = dimod.BQM({"a": 1.0, "b": 2.0, "c": 0.5}, {("a", "c"): 3.0}, 0.0, "BINARY")
+    >>> arr = onehot_arrays(bqm, OneHotGroups([Group(["a", "b"])]))
+    >>> dict(zip(arr.variables, arr.kind.tolist())), arr.data.tolist()
+    ({'a': 1, 'c': 0, 'b': 1}, [3.0, 3.0])
+    """
+    binary = bqm if bqm.vartype is dimod.BINARY else bqm.change_vartype(
+        dimod.BINARY, inplace=False)
+    variables = list(binary.variables)
+    n = len(variables)
+    index = {v: i for i, v in enumerate(variables)}
+    ldata, (irow, icol, qdata), offset = binary.to_numpy_vectors(variable_order=variables)
+    irow = np.asarray(irow, dtype=np.int64)
+    icol = np.asarray(icol, dtype=np.int64)
+    qdata = np.asarray(qdata, dtype=np.float64)
+    keep = qdata != 0
+    rows = np.concatenate([irow[keep], icol[keep]])
+    cols = np.concatenate([icol[keep], irow[keep]])
+    vals = np.concatenate([qdata[keep], qdata[keep]])
+    order = np.argsort(rows * n + cols, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+
+    def idx(v: Hashable, where: str) -> int:
+        if v not in index:
+            raise InputError(f"{where} names variable {v!r}, which is not in the model",
+                             field="onehot_groups")
+        return index[v]
+
+    kind = np.zeros(n, dtype=np.int8)
+    unit = np.zeros(n, dtype=np.int32)
+    local = np.zeros(n, dtype=np.int32)
+    group_ptr = [0]
+    group_vars: list[int] = []
+    counts = []
+
+    def claim(i: int, k: int, u: int, where: str) -> None:
+        if kind[i] != FREE:
+            raise InputError(f"{where}: variable {variables[i]!r} is in two groups; groups "
+                             "must be disjoint", field="onehot_groups")
+        kind[i], unit[i] = k, u
+
+    for g, group in enumerate(groups.groups):
+        if not 1 <= group.count < len(group.variables):
+            raise InputError(f"group {group.label!r} sets {group.count} of "
+                             f"{len(group.variables)} variables; a move needs 1 <= count < "
+                             "size", field="onehot_groups")
+        members = [idx(v, f"group {group.label!r}") for v in group.variables]
+        for i in members:
+            claim(i, GROUP, g, f"group {group.label!r}")
+        group_vars += members
+        group_ptr.append(len(group_vars))
+        counts.append(group.count)
+    block_ptr, block_vars, shapes, row_ptr, col_ptr, col_counts = [0], [], [], [0], [0], []
+    for b, block in enumerate(groups.blocks):
+        r, c = block.shape
+        if r < 2 or sum(block.column_counts) != r or any(len(row) != c for row in block.rows):
+            raise InputError(f"block {b} is {r} x {c} with column counts "
+                             f"{block.column_counts}; a block needs at least 2 rows of "
+                             "equal length and column counts summing to the rows",
+                             field="onehot_groups")
+        for i, row in enumerate(block.rows):
+            for j, v in enumerate(row):
+                k = idx(v, f"block {b}")
+                claim(k, BLOCK, b, f"block {b}")
+                local[k] = i * c + j
+                block_vars.append(k)
+        block_ptr.append(len(block_vars))
+        shapes.append((r, c))
+        row_ptr.append(row_ptr[-1] + r)
+        col_counts += list(block.column_counts)
+        col_ptr.append(len(col_counts))
+    return OneHotArrays(
+        variables=variables, q=np.ascontiguousarray(ldata, dtype=np.float64),
+        indptr=indptr, indices=cols[order].astype(np.int32),
+        data=np.ascontiguousarray(vals[order]), offset=float(offset),
+        kind=kind, unit=unit, local=local,
+        group_ptr=np.array(group_ptr, dtype=np.int64),
+        group_vars=np.array(group_vars, dtype=np.int32),
+        group_count=np.array(counts, dtype=np.int32),
+        block_ptr=np.array(block_ptr, dtype=np.int64),
+        block_vars=np.array(block_vars, dtype=np.int32),
+        block_shape=np.array(shapes, dtype=np.int32).reshape(-1, 2),
+        block_flags=_block_flags(kind, unit, local, indptr, cols[order],
+                                 np.array(shapes, dtype=np.int32).reshape(-1, 2)),
+        row_ptr=np.array(row_ptr, dtype=np.int64),
+        col_ptr=np.array(col_ptr, dtype=np.int64),
+        col_counts=np.array(col_counts, dtype=np.int32))
+
+
+def _block_flags(kind: np.ndarray, unit: np.ndarray, local: np.ndarray, indptr: np.ndarray,
+                 indices: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+    """Per block: bit 0 if two variables of one row are coupled, bit 1 if two of one
+    column are. A row swap then skips those lookups when the bit is clear (TSP: a city
+    never couples to itself at another position, nor two cities at one position, once
+    the one-hot penalties are out)."""
+    flags = np.zeros(len(shapes), dtype=np.int8)
+    rows = np.repeat(np.arange(len(kind)), np.diff(indptr))
+    inside = (kind[rows] == BLOCK) & (kind[indices] == BLOCK) & (unit[rows] == unit[indices])
+    r, c = rows[inside], indices[inside]
+    cols = shapes[unit[r], 1]
+    b = unit[r]
+    same_row = local[r] // cols == local[c] // cols
+    same_col = local[r] % cols == local[c] % cols
+    np.bitwise_or.at(flags, b[same_row], 1)
+    np.bitwise_or.at(flags, b[same_col], 2)
+    return flags
+
+
+def _args(a: OneHotArrays) -> tuple[Any, ...]:
+    """The problem arrays in the order every kernel function takes them."""
+    return (a.q, a.indptr, a.indices, a.data, a.kind, a.unit, a.local, a.group_ptr,
+            a.group_vars, a.group_count, a.block_ptr, a.block_vars, a.block_shape,
+            a.block_flags, a.row_ptr, a.col_ptr, a.col_counts)
+
+
+# ------------------------------------------------------------------ numba kernels
+@njit(cache=True, inline="always")
+def _coupling(u, v, indptr, indices, data):
+    """Q_uv by binary search in row u (0.0 when not coupled).
+
+    Branch-free halving (the comparison becomes a select): the searched positions are
+    unpredictable, and a mispredicted branch per step cost more than the step.
+    """
+    base = indptr[u]
+    size = indptr[u + 1] - base
+    if size == 0:
+        return 0.0
+    while size > 1:
+        half = size >> 1
+        base += half * np.int64(indices[base + half] <= v)
+        size -= half
+    return data[base] if indices[base] == v else 0.0
+
+
+@njit(cache=True, inline="always")
+def _below(w, size):
+    """A uniform integer in [0, size) from 32 random bits ``w`` (multiply-shift)."""
+    return np.int64((w * np.uint64(size)) >> _S32)
+
+
+@njit(cache=True)
+def _flip(x, f, k, indptr, indices, data):
+    """Flip x_k and update its neighbours' fields."""
+    d = 1 - 2 * np.int64(x[k])
+    x[k] = np.int8(1 - x[k])
+    for p in range(indptr[k], indptr[k + 1]):
+        f[indices[p]] += d * data[p]
+
+
+@njit(cache=True)
+def _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, unit, local,
+                group_ptr, group_vars, group_count, block_ptr, block_vars, block_shape,
+                block_flags, row_ptr, col_ptr, col_counts):
+    """A random state satisfying every group; fields computed. Returns the rng."""
+    n = x.shape[0]
+    word = np.uint64(0)
+    for i in range(n):  # free bits: one draw per 64 variables
+        if (i & 63) == 0:
+            rng, word = draw64(rng)
+        x[i] = np.int8(word & np.uint64(1)) if kind[i] == FREE else np.int8(0)
+        word >>= np.uint64(1)
+    for g in range(group_ptr.shape[0] - 1):  # Fisher-Yates: the first `count` are set
+        a = group_ptr[g]
+        size = group_ptr[g + 1] - a
+        for i in range(size):
+            garr[a + i] = group_vars[a + i]
+        for i in range(size - 1, 0, -1):
+            rng, w = draw64(rng)
+            j = _below(w >> _S32, i + 1)
+            t = garr[a + i]
+            garr[a + i] = garr[a + j]
+            garr[a + j] = t
+        for i in range(size):
+            gpos[garr[a + i]] = i
+            if i < group_count[g]:
+                x[garr[a + i]] = 1
+    for b in range(block_ptr.shape[0] - 1):  # a random arrangement of the column multiset
+        r = block_shape[b, 0]
+        c = block_shape[b, 1]
+        base = row_ptr[b]
+        i = 0
+        for j in range(c):
+            for _ in range(col_counts[col_ptr[b] + j]):
+                rcol[base + i] = j
+                i += 1
+        for i in range(r - 1, 0, -1):
+            rng, w = draw64(rng)
+            j = _below(w >> _S32, i + 1)
+            t = rcol[base + i]
+            rcol[base + i] = rcol[base + j]
+            rcol[base + j] = t
+        for i in range(r):
+            x[block_vars[block_ptr[b] + i * c + rcol[base + i]]] = 1
+    for i in range(n):
+        acc = q[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            acc += data[p] * x[indices[p]]
+        f[i] = acc
+    return rng
+
+
+@njit(cache=True)
+def _propose(w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local,
+             group_ptr, group_count, block_ptr, block_vars, block_shape, block_flags,
+             row_ptr):
+    """The move picked by 64 random bits ``w``: (number of flips 0..4, four variables,
+    dE). Variables are ordered so that flips alternate 1->0, 0->1 (groups, blocks)."""
+    n = x.shape[0]
+    v = _below(w >> _S32, n)
+    low = w & _LOW32
+    k = kind[v]
+    if k == FREE:
+        return 1, v, v, v, v, (1 - 2 * np.int64(x[v])) * f[v]
+    if k == GROUP:
+        g = unit[v]
+        a = group_ptr[g]
+        size = group_ptr[g + 1] - a
+        m = group_count[g]
+        if x[v] == 1:
+            u = garr[a + m + _below(low, size - m)]
+            one, zero = v, np.int64(u)
+        else:
+            u = garr[a + _below(low, m)]
+            one, zero = np.int64(u), v
+        de = f[zero] - f[one] - _coupling(one, zero, indptr, indices, data)
+        return 2, one, zero, one, zero, de
+    b = unit[v]
+    r = block_shape[b, 0]
+    c = block_shape[b, 1]
+    i = local[v] // c
+    i2 = _below(low, r - 1)
+    if i2 >= i:
+        i2 += 1
+    base = row_ptr[b]
+    ca = rcol[base + i]
+    cc = rcol[base + i2]
+    if ca == cc:
+        return 0, v, v, v, v, 0.0
+    bv = block_ptr[b]
+    p1 = np.int64(block_vars[bv + i * c + ca])  # 1 -> 0
+    p2 = np.int64(block_vars[bv + i * c + cc])  # 0 -> 1
+    p3 = np.int64(block_vars[bv + i2 * c + cc])  # 1 -> 0
+    p4 = np.int64(block_vars[bv + i2 * c + ca])  # 0 -> 1
+    de = (-f[p1] + f[p2] - f[p3] + f[p4] + _coupling(p1, p3, indptr, indices, data)
+          + _coupling(p2, p4, indptr, indices, data))
+    flags = block_flags[b]
+    if flags & 1:  # pairs inside row i and inside row i2
+        de -= (_coupling(p1, p2, indptr, indices, data)
+               + _coupling(p3, p4, indptr, indices, data))
+    if flags & 2:  # pairs inside column a and inside column c
+        de -= (_coupling(p1, p4, indptr, indices, data)
+               + _coupling(p2, p3, indptr, indices, data))
+    return 4, p1, p2, p3, p4, de
+
+
+@njit(cache=True)
+def _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit,
+           local, group_ptr, block_shape, row_ptr):
+    """Carry out a proposed move (state, group arrangement, fields)."""
+    if nflip == 1:
+        _flip(x, f, p1, indptr, indices, data)
+        return
+    if nflip == 2:  # p1 was set, p2 unset: exchange their places in the arrangement
+        a = group_ptr[unit[p1]]
+        i1 = gpos[p1]
+        i2 = gpos[p2]
+        garr[a + i1] = p2
+        garr[a + i2] = p1
+        gpos[p1] = i2
+        gpos[p2] = i1
+        _flip(x, f, p1, indptr, indices, data)
+        _flip(x, f, p2, indptr, indices, data)
+        return
+    b = unit[p1]
+    c = block_shape[b, 1]
+    base = row_ptr[b]
+    rcol[base + local[p1] // c] = local[p2] % c
+    rcol[base + local[p3] // c] = local[p4] % c
+    _flip(x, f, p1, indptr, indices, data)
+    _flip(x, f, p2, indptr, indices, data)
+    _flip(x, f, p3, indptr, indices, data)
+    _flip(x, f, p4, indptr, indices, data)
+
+
+@njit(cache=True, parallel=True)
+def anneal_onehot(q, indptr, indices, data, kind, unit, local, group_ptr, group_vars,
+                  group_count, block_ptr, block_vars, block_shape, block_flags, row_ptr,
+                  col_ptr, col_counts, betas, seeds, out_x, out_moves):
+    """Independent reads (one per seed) over ``betas``; final states to ``out_x``
+    (reads, n) int8 0/1, accepted moves to ``out_moves``."""
+    n = q.shape[0]
+    for r in prange(seeds.shape[0]):
+        rng = seed_state(seeds[r])
+        x = out_x[r]
+        f = np.empty(n, dtype=np.float64)
+        garr = np.empty(group_vars.shape[0], dtype=np.int32)
+        gpos = np.zeros(n, dtype=np.int32)
+        rcol = np.empty(row_ptr[-1], dtype=np.int32)
+        rng = _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, unit,
+                          local, group_ptr, group_vars, group_count, block_ptr, block_vars,
+                          block_shape, block_flags, row_ptr, col_ptr, col_counts)
+        accepted = 0
+        for t in range(betas.shape[0]):
+            beta = betas[t]
+            for _ in range(n):
+                rng, w = draw64(rng)
+                nflip, p1, p2, p3, p4, de = _propose(
+                    w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local,
+                    group_ptr, group_count, block_ptr, block_vars, block_shape, block_flags,
+                row_ptr)
+                if nflip == 0:
+                    continue
+                if de > 0.0:
+                    rng, ok = _metropolis(beta * de, rng)
+                    if not ok:
+                        continue
+                _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, indptr, indices, data,
+                       kind, unit, local, group_ptr, block_shape, row_ptr)
+                accepted += 1
+        out_moves[r] = accepted
+
+
+@njit(cache=True)
+def probe_moves(q, indptr, indices, data, kind, unit, local, group_ptr, group_vars,
+                group_count, block_ptr, block_vars, block_shape, block_flags, row_ptr,
+                col_ptr, col_counts, seed, count, descent_sweeps, out_hot, out_cold):
+    """|dE| of ``count`` random moves from a random feasible state (``out_hot``), then,
+    after ``descent_sweeps`` greedy sweeps, dE of ``count`` random moves (``out_cold``).
+    Moves that change nothing (two rows on one column) give NaN."""
+    n = q.shape[0]
+    rng = seed_state(seed)
+    x = np.empty(n, dtype=np.int8)
+    f = np.empty(n, dtype=np.float64)
+    garr = np.empty(group_vars.shape[0], dtype=np.int32)
+    gpos = np.zeros(n, dtype=np.int32)
+    rcol = np.empty(row_ptr[-1], dtype=np.int32)
+    rng = _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, unit,
+                      local, group_ptr, group_vars, group_count, block_ptr, block_vars,
+                      block_shape, block_flags, row_ptr, col_ptr, col_counts)
+    for phase in range(2):
+        out = out_hot if phase == 0 else out_cold
+        for _ in range(phase * descent_sweeps * n):
+            rng, w = draw64(rng)
+            nflip, p1, p2, p3, p4, de = _propose(
+                w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local,
+                group_ptr, group_count, block_ptr, block_vars, block_shape, block_flags,
+                row_ptr)
+            if nflip > 0 and de < 0.0:
+                _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, indptr, indices, data,
+                       kind, unit, local, group_ptr, block_shape, row_ptr)
+        for i in range(count):
+            rng, w = draw64(rng)
+            nflip, p1, p2, p3, p4, de = _propose(
+                w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local,
+                group_ptr, group_count, block_ptr, block_vars, block_shape, block_flags,
+                row_ptr)
+            out[i] = de if nflip > 0 else np.nan
+
+
+def auto_beta_range(arrays: OneHotArrays, seed: int = 0) -> tuple[float, float]:
+    """(beta_min, beta_max) in the BQM's units by the rule in the module docstring.
+
+    Deterministic (a fixed probe seed), so a run's seed alone fixes its schedule.
+
+    >>> from qanneal.onehot import Group
+    >>> bqm = dimod.BQM({"a": 1.0, "b": 2.0, "c": 4.0}, {}, 0.0, "BINARY")
+    >>> lo, hi = auto_beta_range(onehot_arrays(bqm, OneHotGroups([Group(["a", "b", "c"])])))
+    >>> round(lo, 3), round(hi, 3)
+    (0.693, 4.605)
+    """
+    hot = np.empty(PROBE_MOVES)
+    cold = np.empty(PROBE_MOVES)
+    his, colds = [], []
+    seeds = np.random.SeedSequence(seed).generate_state(PROBE_READS, dtype=np.uint64)
+    for s in seeds:
+        probe_moves(*_args(arrays), s, PROBE_MOVES, PROBE_DESCENT_SWEEPS, hot, cold)
+        his.append(np.abs(hot[np.isfinite(hot) & (hot != 0)]))
+        colds.append(cold[np.isfinite(cold) & (cold > 1e-12 * max(1.0, float(
+            np.abs(hot[np.isfinite(hot)]).max(initial=0.0))))])
+    steps = np.concatenate(his)
+    if steps.size == 0:
+        return 0.1, 1.0  # no move changes the energy: any range is as good
+    beta_min = math.log(2.0) / float(np.median(steps))
+    uphill = np.concatenate(colds)
+    smallest = float(np.percentile(uphill, COLD_QUANTILE)) if uphill.size else float(
+        steps.min())
+    beta_max = max(math.log(100.0) / smallest, beta_min)
+    return beta_min, beta_max
+
+
+class OneHotRunner:
+    """The engine's runner for one-hot moves (the interface of ``engine._Runner``)."""
+
+    kernel = "sa-onehot"
+    layout = "csr"
+    method = "sa"
+    use_msc = False
+    tsize = 0
+
+    def __init__(self, arrays: OneHotArrays, beta_range: tuple[float, float],
+                 schedule_type: str):
+        self.arrays = arrays
+        self.beta_stored = beta_range
+        self.schedule_type = schedule_type
+        self._betas: dict[int, np.ndarray] = {}
+
+    def seeds_per_batch(self, num_reads: int) -> int:
+        return num_reads
+
+    def attempts(self, num_seeds: int, sweeps: int) -> int:
+        return num_seeds * sweeps * self.arrays.num_variables
+
+    def run(self, seeds: np.ndarray, sweeps: int) -> tuple[np.ndarray, None, dict[str, Any]]:
+        from qanneal.anneal.schedules import beta_schedule
+
+        if sweeps not in self._betas:
+            self._betas[sweeps] = beta_schedule(self.beta_stored, sweeps, self.schedule_type)
+        a = self.arrays
+        x = np.empty((len(seeds), a.num_variables), dtype=np.int8)
+        moves = np.zeros(len(seeds), dtype=np.int64)
+        anneal_onehot(*_args(a), self._betas[sweeps], seeds, x, moves)
+        spins = (2 * x - 1).astype(np.int8)  # the engine's +-1 convention
+        return spins, None, {"accepted_moves": int(moves.sum())}
+
+
+def block_summary(groups: OneHotGroups) -> dict[str, Any]:
+    """``info["onehot"]``: what the run kept satisfied by construction."""
+    return groups.summary()
+
+
+def check_groups(groups: Any) -> OneHotGroups:
+    """``groups`` as :class:`OneHotGroups`, or a one-line error."""
+    if not isinstance(groups, OneHotGroups):
+        raise InputError(f"expected qanneal.onehot.OneHotGroups, got {type(groups).__name__}",
+                         field="onehot_groups")
+    return groups
+
+
+__all__: Sequence[str] = ["OneHotArrays", "OneHotRunner", "anneal_onehot", "auto_beta_range",
+                          "onehot_arrays", "probe_moves"]

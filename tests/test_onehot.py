@@ -1,0 +1,243 @@
+"""One-hot groups and permutation blocks: detection (qanneal.onehot) and the engine's
+moves that keep them satisfied (qanneal.anneal.onehot_kernel), against exact optima."""
+
+from __future__ import annotations
+
+import itertools
+
+import dimod
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qanneal import solve
+from qanneal.anneal import anneal
+from qanneal.anneal.engine import prepare
+from qanneal.errors import InputError
+from qanneal.onehot import Block, Group, OneHotGroups, exactly_count, find_groups
+from qanneal.problems.coloring import coloring_problem
+from qanneal.problems.jobshop import jobshop_problem
+from qanneal.problems.partition import partition_problem
+from qanneal.problems.tsp import tour_length, tsp_problem
+from qanneal.registry import get_backend
+
+
+def _cities(n: int, seed: int) -> np.ndarray:
+    pts = np.random.default_rng(seed).random((n, 2)) * 100
+    return np.rint(np.hypot(*(pts[:, None] - pts[None]).transpose(2, 0, 1)))
+
+
+def _tsp_optimum(d: np.ndarray) -> float:
+    n = len(d)
+    return min(tour_length(d, [0, *p]) for p in itertools.permutations(range(1, n)))
+
+
+def _reduced(problem):
+    groups = find_groups(problem.cqm)
+    bqm, weights = problem.to_bqm(exclude=groups.labels)
+    return groups, bqm, weights
+
+
+# ------------------------------------------------------------------ detection
+def test_tsp_is_one_permutation_block_and_leaves_the_penalty_model():
+    problem = tsp_problem(_cities(5, 0))
+    groups, bqm, weights = _reduced(problem)
+    assert groups.summary()["block_shapes"] == [[5, 5]] and not groups.groups
+    assert sorted(groups.labels) == sorted(problem.cqm.constraints)
+    assert weights == {}
+    assert bqm.num_interactions == problem.objective_bqm.num_interactions  # no penalty terms
+    assert sorted(groups.blocks[0].rows[2]) == [(2, t) for t in range(5)]
+
+
+def test_colouring_node_groups_are_one_way_and_edges_stay_penalties():
+    problem = coloring_problem(nx.cycle_graph(5), 3, mode="decide")
+    groups, _, weights = _reduced(problem)
+    assert [g.label for g in groups.groups] == [f"node[{v}]" for v in range(5)]
+    assert not groups.blocks and all(k.startswith("edge") for k in weights)
+
+
+def test_partition_groups_bisection_and_k_way_transport_block():
+    two = partition_problem(nx.cycle_graph(6), 2)
+    groups = find_groups(two.cqm)
+    assert [(g.label, g.count) for g in groups.groups] == [("balance[1]", 3)]
+    three = partition_problem(nx.cycle_graph(6), 3)
+    groups = find_groups(three.cqm)
+    assert groups.summary()["block_shapes"] == [[6, 3]]
+    assert groups.blocks[0].column_counts == [2, 2, 2]
+    assert sorted(groups.labels) == sorted(three.cqm.constraints)
+
+
+def test_jobshop_start_groups_are_one_way():
+    problem = jobshop_problem([[(0, 2), (1, 1)], [(1, 2), (0, 1)]], horizon=5)
+    groups = find_groups(problem.cqm)
+    starts = [k for k in problem.cqm.constraints if str(k).startswith("one_start")]
+    assert sorted(map(str, groups.labels)) == sorted(map(str, starts))
+    assert not groups.blocks
+
+
+def test_exactly_count_rejects_what_a_move_cannot_keep():
+    x = dimod.Binaries("abc")
+    a, b, c = x
+    cqm = dimod.ConstrainedQuadraticModel()
+    cqm.add_constraint(a + b + c <= 1, label="le")
+    cqm.add_constraint(a + b + c == 3, label="all")
+    cqm.add_constraint(a * b + c == 1, label="quad")
+    cqm.add_constraint(-a - b - c == -1, label="neg")
+    assert [exactly_count(cqm, k) for k in ("le", "all", "quad")] == [None] * 3
+    assert exactly_count(cqm, "neg") == (["a", "b", "c"], 1)
+
+
+@st.composite
+def _structures(draw):
+    """A CQM of random disjoint one-hot groups and square permutation blocks, with a
+    shuffled constraint order, and the structure it was built from."""
+    sizes = draw(st.lists(st.integers(2, 5), max_size=4))
+    blocks = draw(st.lists(st.integers(2, 4), max_size=2))
+    cqm = dimod.ConstrainedQuadraticModel()
+    constraints = []
+    for g, size in enumerate(sizes):
+        constraints.append(([("g", g, i) for i in range(size)], f"group[{g}]"))
+    for b, k in enumerate(blocks):
+        for i in range(k):
+            constraints.append(([("b", b, i, j) for j in range(k)], f"row[{b},{i}]"))
+            constraints.append(([("b", b, j, i) for j in range(k)], f"col[{b},{i}]"))
+    order = draw(st.permutations(range(len(constraints))))
+    coeff = draw(st.sampled_from([1, 2, -3]))
+    for variables, _ in constraints:
+        for v in variables:
+            if v not in cqm.variables:
+                cqm.add_variable("BINARY", v)
+    for i in order:
+        variables, label = constraints[i]
+        cqm.add_constraint_from_iterable([(v, coeff) for v in variables], "==", coeff,
+                                         label=label)
+    return cqm, sizes, blocks
+
+
+@settings(max_examples=40, deadline=None)
+@given(_structures())
+def test_find_groups_recovers_random_structures(case):
+    cqm, sizes, blocks = case
+    found = find_groups(cqm)
+    assert sorted(len(g.variables) for g in found.groups) == sorted(sizes)
+    assert sorted(b.shape[0] for b in found.blocks) == sorted(blocks)
+    assert sorted(found.labels) == sorted(cqm.constraints)
+    for block in found.blocks:  # rows and columns are the CQM's own groups
+        k = block.shape[0]
+        assert {row[0][:2] for row in block.rows} == {block.rows[0][0][:2]}
+        assert len({v for row in block.rows for v in row}) == k * k
+
+
+# ------------------------------------------------------------------ the engine
+@pytest.mark.parametrize("seed", [0, 1])
+def test_tsp_known_optimum_vs_brute_force(seed):
+    d = _cities(7, seed)
+    problem = tsp_problem(d)
+    groups, bqm, _ = _reduced(problem)
+    res = anneal(bqm, seed=seed, onehot_groups=groups, num_reads=4, num_sweeps=300)
+    assert res.info["kernel"] == "sa-onehot" and res.info["onehot"]["blocks"] == 1
+    ev = problem.evaluate(res.sampleset.first.sample)
+    assert ev.feasible and ev.objective == _tsp_optimum(d)
+    for sample in res.sampleset.samples():
+        assert groups.violations(dict(sample)) == []
+
+
+def test_asymmetric_tsp_known_optimum():
+    d = np.array([[0, 1, 5, 5, 9], [5, 0, 1, 5, 9], [5, 5, 0, 1, 9], [5, 5, 5, 0, 1],
+                  [1, 9, 9, 9, 0]], dtype=float)
+    result = solve(tsp_problem(d), "anneal", seed=3, num_reads=4, num_sweeps=200)
+    assert result.objective == _tsp_optimum(d) == 5.0
+    assert result.info["onehot"]["blocks"] == 1 and result.penalties == {}
+
+
+def test_partition_bisection_known_optimum_and_every_sample_balanced():
+    g = nx.gnp_random_graph(10, 0.4, seed=2)
+    problem = partition_problem(g, 2)
+    best = min(sum(1 for u, v in g.edges if (u in s) != (v in s))
+               for s in map(set, itertools.combinations(range(10), 5)))
+    result = solve(problem, "anneal", seed=1, num_reads=8, num_sweeps=200)
+    assert result.objective == best
+    assert result.num_feasible == result.num_samples  # balance kept by construction
+
+
+def test_three_way_partition_matches_milp():
+    g = nx.gnp_random_graph(9, 0.5, seed=4)
+    problem = partition_problem(g, 3)
+    ours = solve(problem, "anneal", seed=2, num_reads=8, num_sweeps=300)
+    exact = solve(problem, "milp")
+    assert ours.feasible and ours.objective == exact.objective
+    assert ours.num_feasible == ours.num_samples
+
+
+def test_colouring_satisfies_every_node_group_and_finds_a_proper_colouring():
+    problem = coloring_problem(nx.petersen_graph(), 3, mode="decide")
+    groups, bqm, _ = _reduced(problem)
+    res = anneal(bqm, seed=5, onehot_groups=groups, num_reads=8, num_sweeps=200)
+    for sample in res.sampleset.samples():
+        assert groups.violations(dict(sample)) == []
+    assert problem.evaluate(res.sampleset.first.sample).feasible
+
+
+def test_jobshop_samples_keep_one_start_per_operation():
+    problem = jobshop_problem([[(0, 2), (1, 1)], [(1, 2), (0, 1)], [(0, 1), (1, 2)]])
+    result = solve(problem, "anneal", seed=4, num_reads=8, num_sweeps=200)
+    groups = find_groups(problem.cqm)
+    assert result.info["onehot"]["groups"] == len(groups.groups) > 0
+    for sample in result.sampleset.samples():
+        assert groups.violations(dict(sample)) == []
+    assert result.feasible
+
+
+def test_same_seed_same_samples_whatever_the_thread_count():
+    problem = tsp_problem(_cities(6, 3))
+    groups, bqm, _ = _reduced(problem)
+    runs = [anneal(bqm, seed=11, onehot_groups=groups, num_reads=6, num_sweeps=50,
+                   threads=t).sampleset for t in (1, 2, 2)]
+    arrays = [ss.record.sample[np.lexsort(ss.record.sample.T)] for ss in runs]
+    assert all(np.array_equal(arrays[0], a) for a in arrays[1:])
+    other = anneal(bqm, seed=12, onehot_groups=groups, num_reads=6, num_sweeps=50)
+    assert not np.array_equal(runs[0].record.sample, other.sampleset.record.sample)
+
+
+def test_time_limit_run_keeps_the_anytime_trace():
+    problem = tsp_problem(_cities(8, 5))
+    groups, bqm, _ = _reduced(problem)
+    res = anneal(bqm, seed=1, onehot_groups=groups, num_reads=2, num_sweeps=400,
+                 time_limit=0.3)
+    trace = res.info["best_trace"]
+    assert res.info["batches"] >= 1 and trace and trace[-1][1] == res.sampleset.first.energy
+    assert [t for t, _ in trace] == sorted(t for t, _ in trace)
+    assert len(res.trace) == len(trace)
+    for _, sample in res.trace:
+        assert groups.violations(dict(zip(res.sampleset.variables, sample))) == []
+
+
+def test_onehot_off_is_the_penalised_qubo_and_other_backends_keep_it():
+    problem = tsp_problem(_cities(5, 1))
+    off = solve(problem, "anneal", seed=1, num_reads=2, num_sweeps=50, onehot="off")
+    assert "onehot" not in off.info and off.info["kernel"] != "sa-onehot"
+    assert set(off.penalties) == set(problem.cqm.constraints)
+    assert not get_backend("sa").uses_onehot({})
+    backend = get_backend("anneal")
+    assert backend.uses_onehot({}) and not backend.uses_onehot({"method": "pt"})
+    assert not backend.uses_onehot({"onehot": "off"})
+    pt = solve(problem, "anneal", seed=1, num_reads=2, num_sweeps=20, method="pt",
+               num_replicas=2)
+    assert "onehot" not in pt.info and set(pt.penalties) == set(problem.cqm.constraints)
+
+
+def test_bad_groups_are_one_line_errors():
+    bqm = dimod.BQM({"a": 1.0, "b": 0.0, "c": 0.0}, {}, 0.0, "BINARY")
+    with pytest.raises(InputError, match="not in the model"):
+        prepare(bqm, OneHotGroups([Group(["a", "z"])]))
+    with pytest.raises(InputError, match="two groups"):
+        prepare(bqm, OneHotGroups([Group(["a", "b"]), Group(["b", "c"])]))
+    with pytest.raises(InputError, match="1 <= count < size"):
+        prepare(bqm, OneHotGroups([Group(["a", "b"], 2)]))
+    with pytest.raises(InputError, match="onehot"):
+        anneal(bqm, onehot="maybe")
+    block = Block([["a", "b"]], [1, 0])
+    with pytest.raises(InputError, match="at least 2 rows"):
+        prepare(bqm, OneHotGroups([], [block]))
