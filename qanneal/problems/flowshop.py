@@ -50,6 +50,7 @@ bounded by Taillard's lower bound and the NEH makespan.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
@@ -317,19 +318,25 @@ def flowshop_milp(p: np.ndarray, upper: float | None = None) -> MilpFormulation:
     n, m = p.shape
     if upper is None:
         upper = neh(p)[1]
+    # Solvers' feasibility tolerances are absolute (~1e-6): with times of 1e-6 a
+    # completion-time row could be violated by a whole time unit, and HiGHS called an
+    # order of makespan 2.4e-5 'optimal' at 2.3e-5. Rows use times scaled by a power of
+    # two (exact) that brings the largest into [1, 2); the objective is unscaled.
+    largest = float(p.max())
+    unit = math.ldexp(1.0, 1 - math.frexp(largest)[1]) if 0 < largest < 1 else 1.0
     lp = pulp.LpProblem("flowshop", pulp.LpMinimize)
     z = {(j, q): pulp.LpVariable(f"z_{j}_{q}", cat="Binary") for j in range(n)
          for q in range(n)}
-    c = {(q, k): pulp.LpVariable(f"C_{q}_{k}", lowBound=0, upBound=upper)
+    c = {(q, k): pulp.LpVariable(f"C_{q}_{k}", lowBound=0, upBound=upper * unit)
          for q in range(n) for k in range(m)}
-    cmax = pulp.LpVariable("Cmax", lowBound=lower_bound(p), upBound=upper)
-    lp += cmax
+    cmax = pulp.LpVariable("Cmax", lowBound=lower_bound(p) * unit, upBound=upper * unit)
+    lp += cmax * (1.0 / unit)
     for j in range(n):
         lp += pulp.lpSum(z[j, q] for q in range(n)) == 1, f"job_{j}"
     for q in range(n):
         lp += pulp.lpSum(z[j, q] for j in range(n)) == 1, f"position_{q}"
         for k in range(m):
-            work = pulp.lpSum(float(p[j, k]) * z[j, q] for j in range(n))
+            work = pulp.lpSum(float(p[j, k]) * unit * z[j, q] for j in range(n))
             lp += c[q, k] >= (c[q, k - 1] if k else 0) + work, f"machine_{q}_{k}"
             if q:
                 lp += c[q, k] >= c[q - 1, k] + work, f"queue_{q}_{k}"
