@@ -240,8 +240,14 @@ def knapsack_milp(ks: Knapsack) -> MilpFormulation:
     x = [pulp.LpVariable(f"x_{i}", cat="Binary") for i in range(ks.n)]
     lp += pulp.lpSum(float(v) * xi for v, xi in zip(ks.values, x))
     for k, row in enumerate(ks.weights):
-        lp += (pulp.lpSum(float(w) * xi for w, xi in zip(row, x) if w)
-               <= float(ks.capacities[k])), f"capacity_{k}"
+        # Solvers' feasibility tolerances are absolute (~1e-6): with weights of 1e-6
+        # HiGHS packed an item too many and called it 'optimal'. A row whose numbers
+        # are all below 1 is multiplied by the power of two (exact) that brings its
+        # largest into [1, 2).
+        largest = max(float(np.abs(row).max()), abs(float(ks.capacities[k])))
+        unit = math.ldexp(1.0, 1 - math.frexp(largest)[1]) if 0 < largest < 1 else 1.0
+        lp += (pulp.lpSum(float(w) * unit * xi for w, xi in zip(row, x) if w)
+               <= float(ks.capacities[k]) * unit), f"capacity_{k}"
 
     def extract() -> dict[str, Any]:
         return make_solution(ks, [i for i, xi in enumerate(x) if round(xi.value() or 0.0)])
