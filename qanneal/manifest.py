@@ -119,6 +119,7 @@ def run_manifest(problem: Problem, backend: str, *, options: Mapping[str, Any],
                     "inputs": inputs, "build_overrides": dict(problem.build_overrides or {})},
         "run": {"backend": backend, "options": dict(options), "seed": seed,
                 "time_limit": time_limit, "penalties": penalties,
+                "inequalities": problem.inequalities,
                 "penalties_used": None if weights is None else dict(weights),
                 "polish": polish, "repair": repair},
         "params": dict(params),
@@ -181,6 +182,8 @@ def replay(path: str | Path) -> tuple[Result, bool, list[str]]:
     is_yaml = source.suffix.lower() in YAML_SUFFIXES
     spec = load_problem(source, None if is_yaml else problem_info["kind"],
                         options=problem_info.get("build_overrides") or None)
+    if run.get("inequalities") is not None:  # --inequalities, or the file's
+        spec.problem.inequalities = run["inequalities"]
     result = solve(spec.problem, run["backend"], seed=run.get("seed"),
                    time_limit=run.get("time_limit"), penalties=run.get("penalties"),
                    polish_samples=bool(run.get("polish")), repair=bool(run.get("repair")),

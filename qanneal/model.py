@@ -18,6 +18,12 @@ import dimod
 import numpy as np
 
 from qanneal.errors import InputError, QanError
+from qanneal.inequalities import (
+    InequalitySpec,
+    Unbalanced,
+    add_unbalanced_penalty,
+    resolve_inequalities,
+)
 from qanneal.sizing import check_deadline
 
 Sense = Literal["min", "max"]
@@ -106,6 +112,9 @@ class Problem:
     penalties: PenaltySpec = None
     #: The problem type's own weights, under ``penalties`` (see :meth:`penalty_weights`).
     base_penalties: PenaltySpec = None
+    #: How inequalities become penalties: slack, unbalanced or auto, for all or per
+    #: constraint/group (:mod:`qanneal.inequalities`; None is auto).
+    inequalities: InequalitySpec = None
     data: Any = None
     options: dict[str, Any] = field(default_factory=dict)
     #: Build options given on top of the problem file (``--set``), for run manifests.
@@ -128,12 +137,20 @@ class Problem:
         a number or a mode; what a layer does not name comes from the layer below.
         Modes: ``"default"`` (the layer below), ``"auto"`` (the layer below, as the
         starting point :func:`qanneal.penalties.calibrate` tunes) and ``"dimod"``
-        (:func:`dimod_multiplier`).
+        (:func:`dimod_multiplier`). The weight of an inequality encoded by unbalanced
+        penalisation (:meth:`unbalanced`) is its quadratic multiplier ``l2``; its
+        bottom layer is the ``l2`` of :mod:`qanneal.inequalities`, not the bound.
         """
         weights = default_penalty_weights(self.cqm, objective=self.objective_bqm)
+        weights.update((label, u.l2) for label, u in self.unbalanced().items())
         for layer in (self.base_penalties, self.penalties, overrides):
             weights = resolve_penalties(layer, weights, self.cqm)
         return weights
+
+    def unbalanced(self) -> dict[Hashable, Unbalanced]:
+        """The inequalities encoded by unbalanced penalisation (per ``inequalities``),
+        with their multipliers; the others use dimod's slack form where they need one."""
+        return resolve_inequalities(self.inequalities, self.cqm, objective=self.objective_bqm)
 
     @cached_property
     def objective_bqm(self) -> dimod.BinaryQuadraticModel:
@@ -148,7 +165,8 @@ class Problem:
         Returns the BQM and the weights used. Slack variables (labelled
         ``slack_<constraint>...``) appear only for inequalities that need them:
         ``sum(x) <= 1`` uses the pairwise penalty and ``x_u + x_v >= 1`` the product
-        ``(1 - x_u)(1 - x_v)``, with no slack. Constraints in ``exclude`` get no
+        ``(1 - x_u)(1 - x_v)``, with no slack; nor do those :meth:`unbalanced` names
+        (unbalanced penalisation, :mod:`qanneal.inequalities`). Constraints in ``exclude`` get no
         penalty and no weight: a sampler keeps them satisfied itself (the one-hot
         groups of :mod:`qanneal.onehot`).
         """
@@ -159,7 +177,7 @@ class Problem:
             excluded = set(exclude)
             weights = {k: w for k, w in weights.items() if k not in excluded}
         return cqm_to_penalised_bqm(self.cqm, weights, objective=self.objective_bqm,
-                                    exclude=exclude), weights
+                                    exclude=exclude, unbalanced=self.unbalanced()), weights
 
     # ------------------------------------------------------------------ answers
     def evaluate(self, sample: Mapping[Hashable, int]) -> Evaluation:
@@ -464,7 +482,8 @@ def drop_residues(bqm: dimod.BinaryQuadraticModel, rtol: float = 1e-12
 def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,
                          weights: Mapping[str, float], *,
                          objective: dimod.BinaryQuadraticModel | None = None,
-                         exclude: Collection[Hashable] = ()
+                         exclude: Collection[Hashable] = (),
+                         unbalanced: Mapping[Hashable, Unbalanced] | None = None
                          ) -> dimod.BinaryQuadraticModel:
     """Objective plus one weighted quadratic penalty per constraint.
 
@@ -472,6 +491,8 @@ def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,
     one per constraint, and the slack-free pairwise form for ``sum(x) <= 1``. The
     penalties themselves come from dimod's ``add_linear_equality_constraint`` and
     ``add_linear_inequality_constraint``. Constraints in ``exclude`` are left out.
+    Inequalities in ``unbalanced`` get ``-l1 * h + weight * h**2`` instead of slack
+    (:mod:`qanneal.inequalities`; their weight is ``l2``).
     """
     bqm = objective_as_bqm(cqm) if objective is None else objective.copy()
     excluded = set(exclude)
@@ -480,12 +501,14 @@ def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,
         check_deadline("the penalised BQM", i / count)  # stops at solve's time limit
         if excluded and label in excluded:
             continue
-        _add_penalty(bqm, label, constraint, weights[label])
+        form = unbalanced.get(label) if unbalanced else None
+        _add_penalty(bqm, label, constraint, weights[label],
+                     l1=None if form is None else form.l1)
     return drop_residues(bqm)
 
 
 def _add_penalty(bqm: dimod.BinaryQuadraticModel, label: str, constraint: Any,
-                 weight: float) -> None:
+                 weight: float, l1: float | None = None) -> None:
     lhs = constraint.lhs
     if lhs.num_interactions and is_conflict_constraint(constraint):
         # sum of non-negative products == 0: add weight * lhs as it is (see
@@ -525,6 +548,9 @@ def _add_penalty(bqm: dimod.BinaryQuadraticModel, label: str, constraint: Any,
         bqm.offset += weight
         bqm.add_linear_from([(u, -weight), (v, -weight)])
         bqm.add_quadratic(u, v, weight)
+        return
+    if l1 is not None:  # unbalanced penalisation: no slack, any real coefficients
+        add_unbalanced_penalty(bqm, terms, constant, l1, weight)
         return
     if not all(float(b).is_integer() for b in coefficients) or not float(constant).is_integer():
         raise QanError(f"constraint {label!r} has non-integer coefficients; slack encoding "

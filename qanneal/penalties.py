@@ -270,6 +270,8 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     if not groups:
         return Calibration(weights=base, group_weights={}, stopped="nothing to tune")
     weight = {g: _start_weight(g, members, base, start) for g, members in groups.items()}
+    # Unbalanced inequalities keep their l1; calibration tunes their weight, l2.
+    unbalanced = problem.unbalanced()
     too_weak = dict.fromkeys(groups, 0.0)         # largest weight seen violated too often
     strong_enough = dict.fromkeys(groups, math.inf)  # smallest weight seen good enough
     round_seed = derive_seeds(seed, 1)[0]
@@ -284,7 +286,7 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         for g, members in groups.items():
             weights.update(dict.fromkeys(members, tuned[g]))
         round_start = time.perf_counter()
-        bqm = cqm_to_penalised_bqm(problem.cqm, weights)
+        bqm = cqm_to_penalised_bqm(problem.cqm, weights, unbalanced=unbalanced)
         raw = run_backend(instance, bqm, seed=round_seed, time_limit=time_limit, **options)
         if polish_samples and raw.sampleset is not None:
             raw.sampleset = polish(bqm, raw.sampleset)

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, PositiveFloat
+from pydantic import Field, PositiveFloat, field_validator
+from pydantic_core import PydanticCustomError
 
 from qanneal.errors import (
     InputError,
@@ -35,6 +36,7 @@ from qanneal.errors import (
     printable,
     safe_resolve,
 )
+from qanneal.inequalities import check_spec
 from qanneal.model import Problem
 from qanneal.problems.base import Strict
 from qanneal.registry import (
@@ -71,6 +73,25 @@ class ProblemFile(Strict):
     penalties: PenaltyValue | dict[str, PenaltyValue] | None = Field(
         None, description="penalty weight for every constraint, or per constraint/group; "
                           "'auto' calibrates, 'dimod' uses dimod's default multiplier")
+    inequalities: str | dict[str, Any] | None = Field(
+        None, description="how inequalities become penalties, for all or per constraint/"
+                          "group: slack (dimod's slack variables), unbalanced (no slack; "
+                          "{l1: .., l2: ..} to set its multipliers) or auto (the default: "
+                          "unbalanced where the slack would need 5 or more bits)")
+
+    @field_validator("inequalities")
+    @classmethod
+    def _check_inequalities(cls, value: Any) -> Any:
+        try:
+            check_spec(value)
+        except InputError as exc:  # the message without its field: pydantic adds the path
+            message = exc.message
+            if isinstance(value, str):  # the error line shows the value itself
+                message = message.split("; got ")[0]
+            if exc.field != "inequalities":
+                message = f"{exc.field.removeprefix('inequalities.')}: {message}"
+            raise PydanticCustomError("inequalities", message) from None
+        return value
 
 
 @dataclass
@@ -220,6 +241,12 @@ def load(path: str | Path, options: dict[str, Any] | None = None) -> Spec:
             problem.penalty_weights()
         except InputError as exc:
             raise exc.at(file=path, line=line_of(("penalties",))) from None
+    if parsed.inequalities is not None:
+        problem.inequalities = parsed.inequalities
+        try:
+            problem.unbalanced()  # names a constraint or group that exists?
+        except InputError as exc:
+            raise exc.at(file=path, line=line_of(("inequalities",))) from None
     return Spec(problem=problem, backends=backends, seed=parsed.seed,
                 time_limit=parsed.time_limit, path=path)
 

@@ -34,8 +34,8 @@ def test_manifest_records_what_reproduces_a_run(tmp_path: Path):
     m = result.to_dict()["manifest"]
     assert m["problem"]["inputs"] == {str(f.resolve()): hashlib.sha256(f.read_bytes()).hexdigest()}
     assert m["run"] == {"backend": "sa", "options": {"num_reads": 7}, "seed": 3,
-                        "time_limit": None, "penalties": None, "penalties_used": {},
-                        "polish": False, "repair": False}
+                        "time_limit": None, "penalties": None, "inequalities": None,
+                        "penalties_used": {}, "polish": False, "repair": False}
     assert m["params"]["num_reads"] == 7 and m["params"]["seed"] == 3
     assert {"dimod", "dwave-samplers", "qanneal"} <= set(m["versions"])
     assert m["platform"]["cpu_count"] and m["timing"]["total_s"] > 0

@@ -37,6 +37,10 @@ from qanneal.spec import load_problem
 @click.option("--penalty-mode", type=click.Choice(["default", "auto", "dimod"]),
               help="Penalty weights: the static bound (default), calibrated in a closed "
                    "loop (auto), or dimod's default multiplier (dimod).")
+@click.option("--inequalities", type=click.Choice(["slack", "unbalanced", "auto"]),
+              help="How inequalities become penalties: slack variables (dimod), unbalanced "
+                   "penalisation (no slack), or auto (unbalanced where the slack would need "
+                   "5+ bits); default: the file's inequalities:, else auto.")
 @click.option("--replay", "replay_json", metavar="RESULT_JSON",
               type=click.Path(dir_okay=False),
               help="Rerun the run recorded in a --json result and say if it reproduced.")
@@ -54,7 +58,7 @@ from qanneal.spec import load_problem
 def solve_command(ctx: click.Context, file: str | None, problem_type: str | None, fmt: str | None, backend: str | None,
                   seed: int | None, time_limit: float | None, json_out: str | None,
                   sets: tuple[str, ...], backend_opts: tuple[str, ...], penalty: float | None,
-                  penalty_mode: str | None, replay_json: str | None,
+                  penalty_mode: str | None, inequalities: str | None, replay_json: str | None,
                   sweep_spec: str | None, plot_out: str | None, gantt_out: str | None,
                   polish: bool, repair: bool) -> None:
     """Solve FILE (a problem file, or a data file with --problem) and print the answer.
@@ -72,6 +76,11 @@ def solve_command(ctx: click.Context, file: str | None, problem_type: str | None
     if penalty is not None and penalty_mode is not None:
         raise click.UsageError("give --penalty or --penalty-mode, not both")
     spec, build_options = load_from_command_line(ctx, file, problem_type, fmt, sets)
+    if inequalities is not None:
+        if sweep_spec:
+            raise click.UsageError("--inequalities does not go with --sweep; put "
+                                   "inequalities: in the problem file")
+        spec.problem.inequalities = inequalities
     name = backend or next(iter(spec.backends), DEFAULT_BACKEND)
     options: dict[str, Any] = dict(spec.backends.get(name, {}))
     options.update(parse_assignments(backend_opts, "--option"))
