@@ -40,6 +40,19 @@ def printable(text: object, limit: int | None = MAX_MESSAGE) -> str:
     return text
 
 
+def escape_controls(text: object, keep: str = "\n\t") -> str:
+    """``text`` with control characters escaped (``\\x1b``) but those in ``keep``;
+    spacing is left as it is (for multi-line reports).
+
+    >>> escape_controls("a\\x1b[2J\\nb")
+    'a\\\\x1b[2J\\nb'
+    """
+    return _UNPRINTABLE_RE.sub(
+        lambda m: m.group() if m.group() in keep else
+        (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"),
+        str(text))
+
+
 def safe_resolve(path: str | Path) -> str:
     """``Path(path).resolve()`` for a message: never raises (a symlink loop makes
     pathlib raise RuntimeError); falls back to the absolute path."""
@@ -144,6 +157,22 @@ class BackendError(QanError):
     def __init__(self, name: str, message: str) -> None:
         self.name = name
         super().__init__(f"backend {name!r} failed: {message}")
+
+
+class OutputError(QanError):
+    """An output that cannot be written: ``cannot write PATH: reason``.
+
+    >>> str(OutputError("/dev/full", "No space left on device"))
+    'cannot write /dev/full: No space left on device'
+    """
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        shown = self.path
+        if len(shown) > 120:  # keep the reason on the line: cut the middle of the path
+            shown = shown[:60] + "..." + shown[-50:]
+        super().__init__(f"cannot write {shown}: {reason}")
 
 
 class TooLargeError(QanError):

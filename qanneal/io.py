@@ -1,43 +1,148 @@
-"""Atomic file writes and JSON-safe conversion shared by every writer.
+"""Safe file writes and JSON-safe conversion shared by every writer.
 
-An interrupted run must never leave a half-written file: everything is written to a
-temporary file in the same folder and renamed over the target.
+An interrupted run must never leave a half-written file: a regular file is written
+to a temporary file in the same folder and renamed over the target. What a write
+must never do, whatever path it is given:
+
+- replace a device, a FIFO or a socket (``--json /dev/full`` as root once replaced the
+  real /dev/full): character devices and FIFOs are written as a stream instead
+  (``/dev/null``, ``/dev/stdout``), anything else that is not a regular file is refused;
+- replace a symlink by a regular file: the link is written through (its target is
+  replaced atomically, the link stays);
+- overwrite a file this process read as an input (the problem file, its data files:
+  see :func:`register_input`), unless the caller says so (``qanneal tune`` does);
+- fail with a traceback: every OS error is an :class:`~qanneal.errors.OutputError`,
+  ``cannot write PATH: reason``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
+import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from qanneal.errors import OutputError
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (temporary file + rename)."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+# (st_dev, st_ino) of every file read as an input in this process.
+_INPUTS: set[tuple[int, int]] = set()
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def register_input(path: str | Path) -> None:
+    """Remember ``path`` as an input of this process: writers will not overwrite it."""
     try:
-        # mkstemp makes the file private (0600); give it the mode open() would have.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        st = os.stat(path)
+    except OSError:
+        return
+    if stat.S_ISREG(st.st_mode):
+        _INPUTS.add((st.st_dev, st.st_ino))
+
+
+def is_input(path: str | Path) -> bool:
+    """Whether ``path`` (symlinks followed) is a file registered as an input."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) in _INPUTS
+
+
+def output_target(path: str | Path, *, allow_inputs: bool = False
+                  ) -> tuple[Path, os.stat_result | None]:
+    """Where a write of ``path`` goes (symlinks resolved) and what is there now.
+
+    Refuses a directory, a block device, a socket, and a registered input.
+    """
+    real = Path(os.path.realpath(path))  # write through symlinks; never raises on a loop
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        return real, None
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from None
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        raise OutputError(path, "it is a directory; give a file name")
+    if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        raise OutputError(path, "not a regular file (a block device or a socket)")
+    if stat.S_ISREG(mode) and not allow_inputs and (st.st_dev, st.st_ino) in _INPUTS:
+        raise OutputError(path, "it is an input of this run; choose another name")
+    return real, st
+
+
+def atomic_write_text(path: str | Path, text: str, *, allow_inputs: bool = False) -> Path:
+    """Write ``text`` to ``path`` atomically (temporary file + rename)."""
+    return atomic_write_bytes(path, text.encode("utf-8"), allow_inputs=allow_inputs)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, allow_inputs: bool = False) -> Path:
+    """Write ``data`` to ``path``: atomically for a regular file, as a stream to a
+    character device or FIFO; raises :class:`OutputError` (one line) on any failure."""
+    path = Path(path)
+    real, st = output_target(path, allow_inputs=allow_inputs)
+    try:
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            # /dev/null, /dev/stdout, a pipe: written to, never replaced.
+            with open(real, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+            return path
+        real.parent.mkdir(parents=True, exist_ok=True)
+        # A short prefix: the temporary name must fit where the target's name fits.
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name[:32]}.", suffix=".tmp",
+                                   dir=real.parent)
+        try:
+            # mkstemp makes the file private (0600); give it the mode open() would have.
+            os.fchmod(fd, 0o666 & ~_umask())
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, real)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from None
     return path
+
+
+LOCK_NAME = ".qanneal.lock"
+
+
+@contextmanager
+def dir_lock(folder: str | Path) -> Iterator[Path]:
+    """Hold an exclusive lock on ``folder`` (created if missing) while writing into it.
+
+    Two ``qanneal compare --out DIR`` into one folder would interleave their lines in
+    runs.jsonl and overwrite each other's tables; the second one now fails at once,
+    naming the folder. The lock is ``flock`` on ``DIR/.qanneal.lock`` (the file stays;
+    the kernel drops the lock when the process ends, however it ends).
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        raise OutputError(folder, exc.strerror or str(exc)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise OutputError(folder, "another qanneal compare is writing into this folder; "
+                                  "wait for it to finish or choose another --out") from None
+    try:
+        yield folder
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:

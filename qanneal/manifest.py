@@ -16,15 +16,27 @@ import hashlib
 import json
 import os
 import platform
+import stat
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
 
-from qanneal.errors import InputError
+from qanneal.errors import InputError, printable, safe_resolve
 from qanneal.io import jsonable
+from qanneal.safeyaml import load_yaml
+from qanneal.validation import validate
 
 if TYPE_CHECKING:  # imported lazily at run time: solve imports this module
     from qanneal.model import Problem
@@ -53,12 +65,12 @@ def _sha256(path: str, size: int, mtime_ns: int) -> str:
 def input_files(source: str | Path) -> list[Path]:
     """The files a run read: the problem (or data) file and, for a YAML problem file,
     the data files it names (``data: FILE``, ``data.file`` or any ``data.*_file``)."""
-    path = Path(source).resolve()
+    path = Path(os.path.realpath(source))
     files = [path]
     if path.suffix.lower() not in YAML_SUFFIXES:
         return files
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return files
     data = doc.get("data") if isinstance(doc, Mapping) else None
@@ -71,7 +83,7 @@ def input_files(source: str | Path) -> list[Path]:
         names = []
     for name in names:
         ref = Path(name)
-        ref = (ref if ref.is_absolute() else path.parent / ref).resolve()
+        ref = Path(os.path.realpath(ref if ref.is_absolute() else path.parent / ref))
         if ref.is_file():
             files.append(ref)
     return files
@@ -127,32 +139,119 @@ def run_manifest(problem: Problem, backend: str, *, options: Mapping[str, Any],
     })
 
 
+#: Result files larger than this are refused unread (a result is a few KB to a few MB).
+MAX_RESULT_BYTES = 32 * 2**20
+
+
+class _ProblemInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")  # later versions may record more
+
+    kind: StrictStr
+    name: StrictStr | None = None
+    source: StrictStr | None = None
+    inputs: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    build_overrides: dict[StrictStr, Any] = Field(default_factory=dict)
+
+
+class _RunInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    backend: StrictStr
+    options: dict[StrictStr, Any] = Field(default_factory=dict)
+    seed: StrictInt | None = Field(None, ge=0, lt=2**63)
+    time_limit: PositiveFloat | None = None
+    penalties: Any = None
+    penalties_used: Any = None  # only compared with the replay's
+    polish: StrictBool = False
+    repair: StrictBool = False
+
+
+class _Manifest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    problem: _ProblemInfo
+    run: _RunInfo
+    versions: dict[StrictStr, Any] = Field(default_factory=dict)
+
+
+def _json_constant(name: str) -> Any:
+    raise InputError(f"{name} is not allowed; a result file holds finite numbers only")
+
+
+def _json_int(text: str) -> int:
+    # Checked before int(): Python refuses more than 4300 digits with a ValueError.
+    if len(text.lstrip("-").lstrip("0")) > 19:
+        raise InputError(f"an integer of {len(text)} digits; integers must be between "
+                         "-2**63 and 2**63")
+    return int(text)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise InputError(f"duplicate key {printable(key, 60)!r}; give each key once")
+        out[key] = value
+    return out
+
+
 def load_result_json(path: str | Path) -> dict[str, Any]:
-    """A result written by ``qanneal solve --json``, with its manifest checked."""
+    """A result written by ``qanneal solve --json``, with its manifest checked as
+    strictly as a problem file (types, finite numbers, no duplicate keys, bounded
+    size and nesting): a crafted manifest is one error line, never a traceback."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError("not a regular file; expected a result JSON file", file=p)
+        if st.st_size > MAX_RESULT_BYTES:
+            raise InputError(f"file is {st.st_size / 2**20:.0f} MiB, more than the "
+                             f"{MAX_RESULT_BYTES >> 20} MiB a result file may have", file=p)
+        text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"file not found: {p.resolve()}", file=p) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"file not found: {safe_resolve(p)}", file=p) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read a result JSON file: {exc}", file=p) from None
+    try:
+        data = json.loads(text, parse_constant=_json_constant, parse_int=_json_int,
+                          object_pairs_hook=_json_object)
+    except InputError as exc:
+        raise exc.at(file=p) from None
+    except json.JSONDecodeError as exc:
         raise InputError(f"not a result JSON file: {exc}", file=p) from None
+    except RecursionError:
+        raise InputError("not a result JSON file: nested too deeply", file=p) from None
     manifest = data.get("manifest") if isinstance(data, dict) else None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("run"), dict):
         raise InputError("no run manifest in this file; write one with "
                          "`qanneal solve FILE --json OUT`", file=p, field="manifest")
-    if manifest.get("problem", {}).get("source") is None:
+    checked = validate(_Manifest, manifest, file=str(p), prefix="manifest")
+    if checked.problem.source is None:
         raise InputError("the run did not come from a file (built in Python), so it "
                          "cannot be replayed from the command line", file=p,
                          field="manifest.problem.source")
     return data
 
 
-def replay(path: str | Path) -> tuple[Result, bool, list[str]]:
+def _inside(path: str | Path, roots: list[Path]) -> bool:
+    """Whether ``path``, symlinks resolved, lies in one of the folder trees ``roots``."""
+    real = Path(os.path.realpath(path))
+    return any(real == root or root in real.parents for root in roots)
+
+
+def replay(path: str | Path, problem_file: str | Path | None = None
+           ) -> tuple[Result, bool, list[str]]:
     """Rerun the solve recorded in the result JSON at ``path``.
 
     Returns the new result, whether it reproduced the recorded one (same feasibility,
     objective, solution, energy and penalty weights) and every difference found,
     inputs and versions included (a changed input is reported, not refused).
+
+    A result file may come from anyone, so replay reads no file outside the result's
+    own folder tree: the recorded problem file and its data files must lie there, or
+    the problem file is named by the caller (``problem_file``, the command line's
+    FILE), whose folder tree is then allowed too. Inputs recorded elsewhere are
+    neither read nor hashed (``/etc/shadow`` is not checked for changes).
     """
     from qanneal.result import versions
     from qanneal.solve import solve
@@ -161,13 +260,32 @@ def replay(path: str | Path) -> tuple[Result, bool, list[str]]:
     recorded = load_result_json(path)
     manifest = recorded["manifest"]
     problem_info, run = manifest["problem"], manifest["run"]
-    source = Path(problem_info["source"])
+    roots = [Path(os.path.realpath(Path(path).parent))]
+    if problem_file is not None:
+        source = Path(problem_file)
+        roots.append(Path(os.path.realpath(source)).parent)
+    else:
+        source = Path(problem_info["source"])
+        if not _inside(source, roots):
+            raise InputError(
+                f"the run's problem file {printable(source, 120)} is outside this result's "
+                f"folder {roots[0]}; name it to replay: qanneal solve "
+                f"{printable(source, 120)} --replay {printable(path, 120)}",
+                file=path, field="manifest.problem.source")
     if not source.is_file():
-        raise InputError(f"the problem file of the run is gone: {source}", file=path,
-                         field="manifest.problem.source")
+        raise InputError(f"the problem file of the run is gone: {printable(source, 120)}",
+                         file=path, field="manifest.problem.source")
+    for ref in input_files(source)[1:]:  # the data files the problem file names
+        if not _inside(ref, roots):
+            raise InputError(f"the problem file names {printable(ref, 120)}, outside the "
+                             f"folders of the result and the problem file; refusing to "
+                             "read it", file=source, field="data")
     differences: list[str] = []
     for name, digest in (problem_info.get("inputs") or {}).items():
-        if not Path(name).is_file():
+        if not _inside(name, roots):
+            differences.append(f"input {printable(name, 120)} is outside the result's "
+                               "folder: not read (name the problem file to check it)")
+        elif not Path(name).is_file():
             differences.append(f"input {name} is missing")
         elif file_sha256(name) != digest:
             differences.append(f"input {name} changed since the run "

@@ -37,6 +37,7 @@ from qanneal.errors import (
     safe_resolve,
 )
 from qanneal.inequalities import check_spec
+from qanneal.io import register_input
 from qanneal.model import Problem
 from qanneal.problems.base import Strict
 from qanneal.registry import (
@@ -142,6 +143,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
             raw = fh.read(limit + 1)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    register_input(path)  # no output of this run may overwrite it
     if len(raw) > limit:  # grew since stat
         raise InputError(f"problem file is larger than the {limit / 2**20:.0f} MiB limit",
                          file=path)

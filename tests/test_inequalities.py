@@ -201,7 +201,8 @@ def test_cli_flag_sets_the_encoding_and_is_replayed(run_cli, tmp_path):
 
     recorded = json.loads(out.read_text())
     assert recorded["manifest"]["run"]["inequalities"] == "slack"
-    run = run_cli("solve", "--replay", out)
+    # The problem file lies outside the result's folder: a replay is told it by name.
+    run = run_cli("solve", PROBLEMS / "knapsack-small.yaml", "--replay", out)
     assert run.code == 0 and "reproduced: yes" in run.out
     bad = run_cli("solve", PROBLEMS / "knapsack-small.yaml", "--inequalities", "nope")
     assert bad.code == 2 and "'nope' is not one of" in bad.err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -11,8 +12,9 @@ import click
 import yaml
 from rich.console import Console
 
-from qanneal.errors import InputError, UnknownKeyError, did_you_mean
+from qanneal.errors import InputError, OutputError, UnknownKeyError, did_you_mean, printable
 from qanneal.io import atomic_write_text, dumps
+from qanneal.safeyaml import YamlLimitError, load_yaml
 from qanneal.spec import Spec, load_problem
 
 
@@ -22,12 +24,33 @@ def parse_assignments(pairs: Iterable[str], option: str) -> dict[str, Any]:
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key.strip():
-            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint=option)
+            raise click.BadParameter(f"expected KEY=VALUE, got {printable(pair, 80)}",
+                                     param_hint=option)
         try:
-            out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+            # The problem files' YAML, with their limits: an alias bomb or 5000 nested
+            # brackets here is refused like one in a file.
+            out[key.strip()] = load_yaml(raw) if raw.strip() else ""
+        except YamlLimitError as exc:
+            raise InputError(exc.problem or "refused", field=f"{option} {key.strip()}") from None
         except yaml.YAMLError:
-            out[key.strip()] = raw
+            out[key.strip()] = raw  # not YAML: the text itself (e.g. a name with ': ')
     return out
+
+
+class FiniteFloat(click.FloatRange):
+    """A float option that refuses NaN and infinities (click's FloatRange takes both:
+    ``--time-limit nan`` passed every bound, then failed far away)."""
+
+    name = "finite float"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        result = super().convert(value, param, ctx)
+        if isinstance(result, float) and not math.isfinite(result):
+            self.fail(f"{printable(value, 40)} is not a finite number"
+                      + ("; leave the option out for no limit" if result > 0 else ""),
+                      param, ctx)
+        return result
 
 
 def console(stderr: bool = False) -> Console:
@@ -35,11 +58,20 @@ def console(stderr: bool = False) -> Console:
 
 
 def write_json(obj: Any, target: str) -> None:
-    """Write ``obj`` as JSON to ``target`` (``-`` for stdout), atomically for files."""
+    """Write ``obj`` as JSON to ``target`` (``-`` for stdout), atomically for files.
+
+    Raises :class:`OutputError` (one line) when it cannot: see :mod:`qanneal.io` for
+    what is never written over (devices, symlinks, the run's input files).
+    """
     text = dumps(obj) + "\n"
     if target == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except AttributeError:  # sys.stdout is None: the shell closed it (>&-)
+            raise OutputError("stdout", "it is closed") from None
+        except (OSError, ValueError) as exc:
+            raise OutputError("stdout", getattr(exc, "strerror", None) or str(exc)) from None
     else:
         atomic_write_text(target, text)
 

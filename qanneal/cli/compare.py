@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from qanneal.cli import cli
-from qanneal.cli.common import console, extra_flags, parse_assignments
+from qanneal.cli.common import FiniteFloat, console, extra_flags, parse_assignments
 from qanneal.compare import CompareInterrupted, compare
 from qanneal.compare.api import Comparison
 from qanneal.errors import InputError
@@ -40,13 +40,13 @@ def _target(value: str) -> str | float:
               help="Backends to compare (default: those the files name, else sa).")
 @click.option("-n", "--repeats", type=click.IntRange(min=1), default=5, show_default=True,
               help="Runs per problem and backend, each with its own seed.")
-@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), metavar="S",
+@click.option("--time-budget", type=FiniteFloat(min=0, min_open=True), metavar="S",
               help="Equal wall-clock budget per run for every backend (annealers restart "
                    "until it is spent; the MILP gets it as its limit).")
 @click.option("--target", default="auto", show_default=True, metavar="VALUE|best-known|best-found",
               help="What counts as success: a number, the files' known_optimum, or the best "
                    "verified answer of any run (auto: best-known where known, else best-found).")
-@click.option("--rtol", type=click.FloatRange(min=0), default=1e-9, show_default=True,
+@click.option("--rtol", type=FiniteFloat(min=0), default=1e-9, show_default=True,
               help="Relative tolerance for reaching the target.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Write runs.csv/jsonl, summary.csv/json, PNG plots and report.html here.")
@@ -56,9 +56,9 @@ def _target(value: str) -> str | float:
 @click.option("-j", "--workers", type=click.IntRange(min=1), metavar="N",
               help="Parallel runs (default: the cores available).")
 @click.option("--seed", type=click.IntRange(min=0), help="Comparison seed (runs derive theirs).")
-@click.option("--run-timeout", type=click.FloatRange(min=0, min_open=True), metavar="S",
+@click.option("--run-timeout", type=FiniteFloat(min=0, min_open=True), metavar="S",
               help="Stop a run after S seconds (default: time limit plus grace, if any).")
-@click.option("--grace", type=click.FloatRange(min=0), metavar="S",
+@click.option("--grace", type=FiniteFloat(min=0), metavar="S",
               help="Seconds a run may exceed its time limit before it is stopped "
                    "(default 10 + the limit).")
 @click.option("--problem", "problem_type", metavar="TYPE",
@@ -68,7 +68,7 @@ def _target(value: str) -> str | float:
               help="Problem build option (repeatable).")
 @click.option("-o", "--option", "backend_opts", multiple=True, metavar="BACKEND.KEY=VALUE",
               help="Backend option (repeatable), e.g. -o sa.num_reads=200.")
-@click.option("--penalty", type=click.FloatRange(min=0, min_open=True),
+@click.option("--penalty", type=FiniteFloat(min=0, min_open=True),
               help="One penalty weight for every constraint (default: derived per constraint).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when stderr is a terminal and CI is not set).")
@@ -109,6 +109,9 @@ def _print(comparison: Comparison, out_dir: str | None) -> None:
     missing = comparison.missing_text()
     if missing:
         err.print(missing, markup=False)
-    if out_dir:
+    if out_dir and comparison.write_error is None:
         names = ", ".join(sorted(comparison.files))
         err.print(f"wrote {out_dir}: {names}", markup=False)
+    if comparison.write_error is not None:  # after the table: the runs are not lost
+        err.print(f"error: {comparison.write_error}", markup=False)
+        raise click.exceptions.Exit(2)

@@ -6,10 +6,17 @@ import math
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from qanneal.cli import cli
-from qanneal.cli.common import console, load_from_command_line, parse_assignments, write_json
-from qanneal.errors import InputError, SolveInterrupted
+from qanneal.cli.common import (
+    FiniteFloat,
+    console,
+    load_from_command_line,
+    parse_assignments,
+    write_json,
+)
+from qanneal.errors import InputError, SolveInterrupted, escape_controls, printable
 from qanneal.registry import DEFAULT_BACKEND
 from qanneal.result import Result
 from qanneal.solve import solve
@@ -25,14 +32,14 @@ from qanneal.spec import load_problem
 @click.option("-b", "--backend", metavar="NAME",
               help="Backend to use (default: the file's first backend, else sa).")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for a reproducible run.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="S",
+@click.option("--time-limit", type=FiniteFloat(min=0, min_open=True), metavar="S",
               help="Wall-clock budget in seconds.")
 @click.option("--json", "json_out", metavar="OUT", help="Write the result as JSON ('-' = stdout).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Problem build option (repeatable), e.g. --set k=5.")
 @click.option("-o", "--option", "backend_opts", multiple=True, metavar="KEY=VALUE",
               help="Backend option (repeatable), e.g. -o num_reads=200.")
-@click.option("--penalty", type=click.FloatRange(min=0, min_open=True),
+@click.option("--penalty", type=FiniteFloat(min=0, min_open=True),
               help="One penalty weight for every constraint (default: derived per constraint).")
 @click.option("--penalty-mode", type=click.Choice(["default", "auto", "dimod"]),
               help="Penalty weights: the static bound (default), calibrated in a closed "
@@ -64,12 +71,13 @@ def solve_command(ctx: click.Context, file: str | None, problem_type: str | None
     """Solve FILE (a problem file, or a data file with --problem) and print the answer.
 
     Problem build options can also be given as flags: `--k 5` is `--set k=5`.
-    `--replay RESULT_JSON` reruns a recorded run instead (no FILE needed).
+    `--replay RESULT_JSON` reruns a recorded run instead (FILE, if given, is the
+    run's problem file: needed when it lies outside the result's folder).
     """
     if replay_json is not None:
-        if file is not None:
-            raise click.UsageError("give FILE or --replay RESULT_JSON, not both")
-        _replay(replay_json, json_out)
+        # FILE with --replay: the run's problem file, named here (a result file alone
+        # may only point inside its own folder: it may come from anyone).
+        _replay(replay_json, json_out, file)
         return
     if file is None:
         raise click.UsageError("give a problem FILE to solve, or --replay RESULT_JSON")
@@ -108,16 +116,18 @@ def solve_command(ctx: click.Context, file: str | None, problem_type: str | None
         if exc.result is None:
             raise
         # Ctrl-C: what was found so far is verified, shown and written, then exit 130.
-        if json_out:
-            write_json(exc.result.to_dict(), json_out)
         if json_out != "-":
             print_result(exc.result, spec.problem.describe)
         console(stderr=True).print("interrupted: the best answer found so far is shown above")
+        if json_out:
+            write_json(exc.result.to_dict(), json_out)
         raise SystemExit(130) from None
-    if json_out:
-        write_json(result.to_dict(), json_out)
+    # The answer is shown before it is written: a write that fails (a full disk, a bad
+    # path) is one line after it, not the loss of a finished run.
     if json_out != "-":
         print_result(result, spec.problem.describe)
+    if json_out:
+        write_json(result.to_dict(), json_out)
     if gantt_out and result.solution is not None:
         from qanneal.plots import gantt
 
@@ -140,8 +150,6 @@ def _sweep(file: str, problem_type: str | None, sweep_spec: str, backend: str,
     name, values = parse_sweep(sweep_spec)
     source = file if problem_type is None else _typed_source(file, problem_type)
     results = run_sweep(source, backend, name, values, options=build_options, **solve_kwargs)
-    if json_out:
-        write_json([r.to_dict() for r in results], json_out)
     table = Table(title=f"sweep of {name} ({backend})")
     extra = [k for k in ("expected_return", "volatility", "sharpe")
              if any(isinstance(r.solution, dict) and k in r.solution for r in results)]
@@ -153,6 +161,8 @@ def _sweep(file: str, problem_type: str | None, sweep_spec: str, backend: str,
                       *[_fmt(sol.get(k)) for k in extra])
     out = console(stderr=json_out == "-")
     out.print(table)
+    if json_out:  # after the table: a failed write must not hide the results
+        write_json([r.to_dict() for r in results], json_out)
     if plot_out:
         from qanneal.plots import frontier, frontier_points
 
@@ -174,18 +184,18 @@ def _typed_source(file: str, problem_type: str) -> Any:
     return lambda **options: load_problem(file, problem_type, options=options).problem
 
 
-def _replay(path: str, json_out: str | None) -> None:
+def _replay(path: str, json_out: str | None, problem_file: str | None = None) -> None:
     from qanneal.manifest import replay
 
-    result, reproduced, differences = replay(path)
-    if json_out:
-        write_json(result.to_dict(), json_out)
+    result, reproduced, differences = replay(path, problem_file)
     out = console(stderr=json_out == "-")
     if json_out != "-":
         print_result(result)
     out.print("reproduced: " + ("[green]yes[/]" if reproduced else "[red]no[/]"))
     for line in differences:
-        out.print(f"  - {line}", markup=False)
+        out.print(f"  - {escape_controls(line)}", markup=False)
+    if json_out:
+        write_json(result.to_dict(), json_out)
     if not reproduced:
         raise click.exceptions.Exit(1)
 
@@ -201,10 +211,14 @@ def _fmt(x: float | None) -> str:
 def print_result(result: Result, describe: Any = None) -> None:
     """Readable summary: the answer in problem terms, objective, feasibility, timings."""
     out = console()
-    title = f"{result.problem}" + (f" · {result.name}" if result.name else "")
-    out.print(f"[bold]{title}[/] solved by [bold]{result.backend}[/] (seed {result.seed})")
+    # Names and labels come from input files: escaped, so no control character (an ANSI
+    # sequence, a line break forging an 'error:' line) and no rich markup reaches the
+    # terminal as such.
+    title = f"{result.problem}" + (f" · {printable(result.name, 200)}" if result.name else "")
+    out.print(f"[bold]{escape(title)}[/] solved by [bold]{escape(str(result.backend))}[/] "
+              f"(seed {result.seed})")
     if result.solution is not None and describe is not None:
-        out.print(describe(result.solution), markup=False)
+        out.print(escape_controls(describe(result.solution)), markup=False)
     sense = "maximise" if result.sense == "max" else "minimise"
     line = f"objective: [bold]{_fmt(result.objective)}[/] ({sense})"
     if result.known_optimum is not None:
@@ -220,11 +234,11 @@ def print_result(result: Result, describe: Any = None) -> None:
     elif result.solution is None:
         out.print(f"[red]no answer[/] (status: {result.status})")
         if result.info.get("timeout_note"):
-            out.print(result.info["timeout_note"], markup=False)
+            out.print(escape_controls(result.info["timeout_note"]), markup=False)
     else:
         out.print(f"feasible: [red]no[/] ({len(result.violations)} violation(s))")
         for v in result.violations[:10]:
-            out.print(f"  - {v}", markup=False)
+            out.print(f"  - {printable(v, 500)}", markup=False)
     if result.status not in ("ok", "") and result.solution is not None:
         out.print(f"status: {result.status}")
     if result.energy is not None:

@@ -94,7 +94,7 @@ def tune_command(ctx: click.Context, file: str, problem_type: str | None, fmt: s
         text = path.read_text(encoding="utf-8")
         comment = (f"tuned by `qanneal tune` ({name}, {len(cal.trace)} rounds, "
                    f"best round {cal.best_round})")
-        atomic_write_text(path, set_penalties_block(text, weights, comment))
+        atomic_write_text(path, set_penalties_block(text, weights, comment), allow_inputs=True)
         written = weights
     if json_out:
         write_json({"backend": name, **cal.summary(), "weights": cal.weights,

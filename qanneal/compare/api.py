@@ -14,6 +14,8 @@ on the in-process ``serial`` executor (with a warning if another was asked for).
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import pickle
 import secrets
@@ -41,7 +43,8 @@ from qanneal.compare.summary import (
     resolve_targets,
     summarise,
 )
-from qanneal.errors import InputError, UnknownNameError
+from qanneal.errors import InputError, OutputError, UnknownNameError
+from qanneal.io import dir_lock
 from qanneal.model import PenaltySpec, Problem
 from qanneal.spec import Spec
 
@@ -79,6 +82,9 @@ class Comparison:
     runs: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
     files: dict[str, Path] = field(default_factory=dict)
+    #: The first output that could not be written (``cannot write PATH: reason``); the
+    #: runs went on and are all here.
+    write_error: str | None = None
 
     @property
     def planned(self) -> int:
@@ -273,10 +279,12 @@ def _backend_class(backend: BackendLike) -> type[Backend] | None:
 
 def _check_target(target: Any, entries: Sequence[_Entry]) -> str | float:
     if isinstance(target, (int, float)) and not isinstance(target, bool):
-        return float(target)
+        return _finite_target(float(target))
     if isinstance(target, str) and target not in TARGET_KINDS:
         try:
-            return float(target)
+            return _finite_target(float(target))
+        except InputError:
+            raise
         except ValueError:
             raise InputError(f"expected a number, {', '.join(TARGET_KINDS)}; got {target!r}",
                              field="target") from None
@@ -290,6 +298,14 @@ def _check_target(target: Any, entries: Sequence[_Entry]) -> str | float:
                                  "file; this one has none (use best-found or a number)",
                                  file=e.file, field="known_optimum")
     return target
+
+
+def _finite_target(value: float) -> float:
+    # NaN would be accepted silently (no run ever reaches it), inf likewise.
+    if not math.isfinite(value):
+        raise InputError(f"expected a finite number or one of {', '.join(TARGET_KINDS)}; "
+                         f"got {value}", field="target")
+    return value
 
 
 def _picklable(spec: RunSpec) -> bool:
@@ -398,7 +414,10 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
                   "rtol": rtol, "confidence": confidence, "seed": seed,
                   "run_timeout": run_timeout, "grace": grace, "options": options,
                   "penalties": penalties, "argv": sys.argv if out else None})
-    _run(comparison, runner, specs, Path(out) if out is not None else None, progress, on_run)
+    # One comparison at a time writes into a folder: two would interleave runs.jsonl.
+    with dir_lock(out) if out is not None else contextlib.nullcontext():
+        _run(comparison, runner, specs, Path(out) if out is not None else None, progress,
+             on_run)
     if comparison.interrupted:
         raise CompareInterrupted(comparison)
     return comparison
@@ -421,10 +440,10 @@ def _run(comparison: Comparison, runner: Any, specs: Sequence[RunSpec], out: Pat
     def on_result(row: dict[str, Any]) -> None:
         nonlocal last_write
         comparison.runs.append(row)
-        if log is not None:
-            log.append(row)
+        if log is not None and comparison.write_error is None:
+            _writing(comparison, log.append, row)
             if time.monotonic() - last_write > REWRITE_EVERY:
-                report.write_tables(comparison, out)
+                _writing(comparison, report.write_tables, comparison, out)
                 last_write = time.monotonic()
         if bar is not None:
             bar.advance(task)
@@ -454,11 +473,26 @@ def _run(comparison: Comparison, runner: Any, specs: Sequence[RunSpec], out: Pat
         comparison.interrupted = True
     except Exception:  # the executor itself failed (e.g. a lost scheduler): keep what finished
         if out is not None and comparison.runs:
-            comparison.files = {"runs.jsonl": out / "runs.jsonl",
-                                **report.write_all(comparison, out)}
+            _write_all(comparison, out)
         raise
     finally:
         if log is not None:
             log.close()
     if out is not None:
-        comparison.files = {"runs.jsonl": out / "runs.jsonl", **report.write_all(comparison, out)}
+        _write_all(comparison, out)
+
+
+def _writing(comparison: Comparison, write: Callable[..., Any], *args: Any) -> Any:
+    """Call a writer; a failed write (a full disk) is recorded, never the end of the
+    comparison: the runs go on, the table is shown, then the error."""
+    try:
+        return write(*args)
+    except OutputError as exc:
+        if comparison.write_error is None:
+            comparison.write_error = exc.one_line()
+        return None
+
+
+def _write_all(comparison: Comparison, out: Path) -> None:
+    files = _writing(comparison, report.write_all, comparison, out)
+    comparison.files = {"runs.jsonl": out / "runs.jsonl", **(files or {})}

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qanneal.errors import OutputError
 from qanneal.io import atomic_write_bytes, atomic_write_text, dumps, jsonable
 
 if TYPE_CHECKING:
@@ -133,16 +134,26 @@ class RunLog:
     """``runs.jsonl``, appended and flushed one line per finished run."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._fh = path.open("w", encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = path.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(path, exc.strerror or str(exc)) from None
 
     def append(self, row: Mapping[str, Any]) -> None:
-        self._fh.write(dumps(row, indent=None) + "\n")
-        self._fh.flush()
+        """Append one line; a write that fails (a full disk) raises :class:`OutputError`."""
+        try:
+            self._fh.write(dumps(row, indent=None) + "\n")
+            self._fh.flush()
+        except OSError as exc:
+            raise OutputError(self.path, exc.strerror or str(exc)) from None
 
     def close(self) -> None:
-        self._fh.close()
+        try:
+            self._fh.close()
+        except OSError:  # the failed flush was reported by append
+            pass
 
 
 def write_tables(comparison: Comparison, out: Path) -> dict[str, Path]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from qanneal.errors import InputError
+from qanneal.io import register_input
 
 #: Files larger than this are refused before a single byte is read (200 MiB).
 MAX_BYTES = 200 * 1024 * 1024
@@ -78,6 +79,7 @@ def open_text(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Iterator[tuple[i
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    register_input(p)  # no output of this run may overwrite it
     if len(data) > max_bytes:  # grew between stat and read
         raise InputError(f"file is larger than the {_size(max_bytes)} limit", file=path)
     nul = data.find(b"\x00")
