@@ -13,7 +13,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import dimod
@@ -180,6 +180,94 @@ def evaluate_answer(problem: Problem, raw: RawAnswer,
     return evaluations, repaired
 
 
+#: At most this many trace answers are decoded and verified per run (thinned evenly,
+#: the first and last kept): a long trace must not make decoding cost more than solving.
+MAX_TRACE = 200
+
+
+def thin(entries: Sequence[Any], limit: int = MAX_TRACE) -> list[Any]:
+    """At most ``limit`` evenly spaced entries, the first and the last always kept.
+
+    >>> thin(list(range(10)), 4), thin([1, 2], 4), thin(list(range(5)), 1)
+    ([0, 3, 6, 9], [1, 2], [4])
+    """
+    if len(entries) <= limit:
+        return list(entries)
+    if limit < 2:
+        return list(entries[-1:])
+    step = (len(entries) - 1) / (limit - 1)
+    return [entries[round(i * step)] for i in range(limit)]
+
+
+def _verify(problem: Problem, answer: Any, sampled: bool) -> Evaluation | None:
+    """The problem's own verdict on one answer (None if it cannot even be decoded)."""
+    try:
+        return problem.evaluate(answer) if sampled else problem.check(answer)
+    except Exception:  # a trace answer too broken to decode is no answer at all
+        return None
+
+
+def _counts(ev: Evaluation | None) -> bool:
+    return ev is not None and ev.feasible and not math.isnan(ev.objective)
+
+
+def verified_trace(problem: Problem, trace: Sequence[tuple[float, Any]], sampled: bool,
+                   final: Evaluation | None, end_s: float) -> list[list[float]]:
+    """The run's anytime curve in verified objectives: ``[[seconds, objective], ...]``.
+
+    Each trace answer (a sample of the model's variables when ``sampled``, else a
+    solution in problem terms) is decoded and verified by the problem itself; only
+    feasible answers whose objective improves on the previous kept one stay, so a
+    low-energy infeasible sample never counts. The ``final`` best answer ends the curve
+    at ``end_s`` (the run's solve time: conservative) when it is better than the last
+    point, so the curve always reaches the run's result. At most :data:`MAX_TRACE`
+    answers are verified.
+
+    >>> from qanneal.problems.maxcut import maxcut_problem
+    >>> import networkx as nx
+    >>> p = maxcut_problem(nx.cycle_graph(4))
+    >>> trace = [(0.1, {0: 0, 1: 0, 2: 0, 3: 0}), (0.2, {0: 0, 1: 1, 2: 0, 3: 0}),
+    ...          (0.3, {0: 0, 1: 1, 2: 0, 3: 1})]
+    >>> verified_trace(p, trace, True, None, 1.0)
+    [[0.1, 0.0], [0.2, 2.0], [0.3, 4.0]]
+    """
+    curve: list[list[float]] = []
+    for seconds, answer in thin(trace):
+        ev = _verify(problem, answer, sampled)
+        if _counts(ev) and (not curve or problem.better(ev.objective, curve[-1][1])):
+            curve.append([float(seconds), float(ev.objective)])
+    if _counts(final) and (not curve or problem.better(final.objective, curve[-1][1])):
+        curve.append([float(end_s), float(final.objective)])
+    return curve
+
+
+class StopAt:
+    """Stops a run once one of its answers, verified, reaches ``stop_at``.
+
+    Installed as the backend's :attr:`~qanneal.backends.base.Backend.on_improvement`:
+    each answer an anytime backend reports is decoded and verified by the problem (in
+    the backend's thread, so it counts as solve time) and, once one is feasible with an
+    objective at least as good as ``stop_at`` in the problem's sense, the run's stop
+    event is set; the backend sees it at its next ``should_stop()``. ``reached_s`` is
+    when (seconds since the backend's solve began), None until then.
+    """
+
+    def __init__(self, problem: Problem, backend: Backend, stop_at: float,
+                 sampled: bool) -> None:
+        self.problem, self.backend, self.stop_at = problem, backend, stop_at
+        self.sampled = sampled
+        self.reached_s: float | None = None
+
+    def __call__(self, seconds: float, answer: Any) -> None:
+        if self.reached_s is not None:
+            return
+        ev = _verify(self.problem, answer, self.sampled)
+        if _counts(ev) and not self.problem.better(self.stop_at, ev.objective):
+            self.reached_s = float(seconds)
+            if self.backend.stop_event is not None:
+                self.backend.stop_event.set()
+
+
 def pick_best(problem: Problem, evaluations: Iterable[Evaluation]) -> Evaluation | None:
     """Best feasible answer by objective (energy breaks ties); else the least violated."""
     best: Evaluation | None = None
@@ -206,8 +294,15 @@ def _preferred(problem: Problem, a: Evaluation, b: Evaluation) -> bool:
 def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
           seed: int | None = None, time_limit: float | None = None,
           penalties: PenaltySpec = None, polish_samples: bool = False, repair: bool = False,
-          **options: Any) -> Result:
+          stop_at: float | None = None, **options: Any) -> Result:
     """Solve ``problem`` with ``backend`` and return the verified best answer.
+
+    ``info["verified_trace"]`` is the run's anytime curve of verified objectives
+    (:func:`verified_trace`), on the clock of ``timing["solve_s"]``. With ``stop_at`` (an
+    objective, e.g. a proven optimum) an anytime backend stops as soon as one of its
+    answers, verified, is at least that good (:class:`StopAt`; ``info["stop_at"]``, and
+    ``info["stop_reached_s"]`` when it was reached). Backends that report nothing as
+    they go (``Backend.improved``) run to their end.
 
     >>> from qanneal.problems.maxcut import maxcut_problem
     >>> import networkx as nx
@@ -256,8 +351,14 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
                 f"building the model took {problem.build_s + prepared - start:.1f} s, the "
                 f"whole time limit of {time_limit} s; nothing is left to solve (give a "
                 "larger --time-limit, or make the model smaller)")
+    # Only around the final solve (calibration rounds run whole); set on every solve,
+    # because a Backend instance may be reused.
+    early = None if stop_at is None else StopAt(problem, instance, stop_at,
+                                                sampled=instance.consumes != "milp")
+    instance.on_improvement = early
     raw = run_backend(instance, model, seed=seed, time_limit=solve_limit, **options,
                       **({"onehot_groups": groups} if groups else {}))
+    instance.on_improvement = None
     if polish_samples and raw.sampleset is not None and isinstance(model, dimod.BQM):
         # Single-flip descent on a model without the one-hot penalties would leave the
         # groups: it descends on the fully penalised model instead.
@@ -305,6 +406,13 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
             info["best_from_calibration_round"] = from_round
     if best is not None and best.repaired:
         info["best_repaired"] = True
+    # The samples behind the trace stay here: only their verified objectives go on.
+    info["verified_trace"] = verified_trace(problem, raw.trace, raw.sampleset is not None,
+                                            best, timing["solve_s"])
+    if early is not None:
+        info["stop_at"] = stop_at
+        if early.reached_s is not None:
+            info["stop_reached_s"] = early.reached_s
     result = Result(
         problem=problem.kind,
         name=problem.name,

@@ -379,11 +379,14 @@ def _prepare_onehot(prepared: Prepared, threads: int) -> Prepared:
 def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
            time_limit: float | None = None, should_stop: Callable[[], bool] | None = None,
            prepared: Prepared | None = None, onehot_groups: Any = None,
+           on_improvement: Callable[[float, dict[Any, int]], None] | None = None,
            **options: Any) -> AnnealResult:
     """Anneal ``bqm``; see :data:`DEFAULTS` for the options.
 
     ``should_stop`` is polled between batches: when it turns true (Ctrl-C, or the
-    caller's watchdog) the best samples so far are returned. ``prepared`` (from
+    caller's watchdog) the best samples so far are returned. ``on_improvement(seconds,
+    sample)`` is called with each new trace entry, before ``should_stop`` is polled (a
+    caller that verifies answers can stop the run at its target). ``prepared`` (from
     :func:`prepare` on this very ``bqm`` with these ``options``) skips conversion and
     kernel loading; without it they are done here, before the clock starts.
 
@@ -446,6 +449,9 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
             if not trace or best_energy[0] < trace[-1][1]:
                 trace.append([round(now - start, 6), float(best_energy[0])])
                 trace_samples.append((now - start, _in_vartype(best_spins[0], bqm.vartype).copy()))
+                if on_improvement is not None:
+                    on_improvement(now - start, dict(zip(arrays.variables,
+                                                         trace_samples[-1][1].tolist())))
             if time_limit is None or batch + 1 >= _MAX_BATCHES:
                 break
             if should_stop is not None and should_stop():

@@ -78,7 +78,8 @@ class AnnealBackend(Backend):
 
         prepared, self._prepared = self._prepared, None
         result = anneal(model, seed=seed, time_limit=time_limit, should_stop=self.should_stop,
-                        prepared=prepared, onehot_groups=onehot_groups, **options)
+                        prepared=prepared, onehot_groups=onehot_groups, **options,
+                        on_improvement=self.improved if self.on_improvement else None)
         variables = list(result.sampleset.variables)
         trace = [(t, dict(zip(variables, row.tolist()))) for t, row in result.trace]
         return RawAnswer(sampleset=result.sampleset, info=result.info, params=result.params,

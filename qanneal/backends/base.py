@@ -90,13 +90,29 @@ class Backend(abc.ABC):
 
     #: Set by the caller for each run; see :meth:`should_stop`.
     stop_event: Any = None
+    #: Set by the caller for a run that may stop early (None: nobody listens); see
+    #: :meth:`improved`.
+    on_improvement: Any = None
 
     def should_stop(self) -> bool:
-        """True once the caller gave up on this run (time limit passed, or Ctrl-C).
+        """True once the caller gave up on this run (time limit passed, Ctrl-C, or a
+        verified answer reached the caller's ``stop_at``).
 
         Anytime backends check it between batches and return what they have so far.
         """
         return self.stop_event is not None and self.stop_event.is_set()
+
+    def improved(self, seconds: float, answer: Any) -> None:
+        """Report a new best answer as it is found: anytime backends call it with each
+        :attr:`RawAnswer.trace` entry, as they record it.
+
+        The caller (:func:`qanneal.solve.solve` with ``stop_at``) decodes and verifies
+        the answer and, once it reaches the target, sets the stop event, so the next
+        :meth:`should_stop` is true. Backends only ever see samples, never objectives:
+        this is how a run stops at a proven optimum. Cheap when nobody listens.
+        """
+        if self.on_improvement is not None:
+            self.on_improvement(seconds, answer)
 
     def prepare(self, model: Any, **options: Any) -> float:
         """One-off work before the run's clock starts; returns its seconds.
@@ -149,6 +165,51 @@ class Backend(abc.ABC):
         seconds the backend should honour (the caller also enforces it from outside
         where it can). Unknown ``options`` raise :class:`qanneal.errors.InputError`.
         """
+
+
+class AnytimeTrace:
+    """The anytime curve of a batch backend: each batch's best sample, when it improves
+    on the best energy so far, with the seconds since ``start`` (``RawAnswer.trace``).
+
+    Each entry is also reported through :meth:`Backend.improved`, so a caller can stop
+    the run early.
+
+    >>> import time, dimod
+    >>> class Quiet(Backend):
+    ...     name, consumes = "quiet", "bqm"
+    ...     def solve(self, model, **kw): ...
+    >>> trace = AnytimeTrace(Quiet(), time.perf_counter())
+    >>> bqm = dimod.BQM({"a": 1.0}, {}, 0.0, "BINARY")
+    >>> for a in (1, 0, 1):
+    ...     trace.add_sampleset(dimod.SampleSet.from_samples_bqm({"a": a}, bqm))
+    >>> [answer for _, answer in trace.entries]
+    [{'a': 1}, {'a': 0}]
+    """
+
+    def __init__(self, backend: Backend, start: float) -> None:
+        self.backend = backend
+        self.start = start
+        self.best = float("inf")
+        self.entries: list[tuple[float, Any]] = []
+
+    def add(self, sample: Any, energy: float) -> None:
+        """Record ``sample`` (a mapping of the model's variables) if ``energy`` improves."""
+        import time
+
+        if not energy < self.best:
+            return
+        self.best = float(energy)
+        seconds = time.perf_counter() - self.start
+        # Plain Python numbers: numpy scalars would leak into decoders and JSON.
+        answer = {k: v.item() if hasattr(v, "item") else v for k, v in sample.items()}
+        self.entries.append((seconds, answer))
+        self.backend.improved(seconds, answer)
+
+    def add_sampleset(self, sampleset: dimod.SampleSet) -> None:
+        """Record the lowest-energy sample of ``sampleset`` if it improves."""
+        if len(sampleset):
+            first = sampleset.first
+            self.add(first.sample, first.energy)
 
 
 def merge_options(backend: str, defaults: dict[str, Any], options: dict[str, Any]

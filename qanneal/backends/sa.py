@@ -7,7 +7,13 @@ from typing import Any
 
 import dimod
 
-from qanneal.backends.base import Backend, RawAnswer, merge_options, seed_stream
+from qanneal.backends.base import (
+    AnytimeTrace,
+    Backend,
+    RawAnswer,
+    merge_options,
+    seed_stream,
+)
 
 
 class SimulatedAnnealingBackend(Backend):
@@ -16,7 +22,8 @@ class SimulatedAnnealingBackend(Backend):
     With ``time_limit`` it is anytime: batches of up to ``num_reads`` reads, each batch
     with a fresh seed derived from ``seed``, until the budget is spent. The first batch
     is a single read that measures what a read costs; a single read cannot be cut
-    short, so ``num_sweeps`` bounds the overrun.
+    short, so ``num_sweeps`` bounds the overrun. The best sample of each batch that
+    improves on the best so far goes to ``RawAnswer.trace``.
     """
 
     name = "sa"
@@ -38,6 +45,7 @@ class SimulatedAnnealingBackend(Backend):
         sampler = SimulatedAnnealingSampler()
         start = time.perf_counter()
         batches: list[dimod.SampleSet] = []
+        trace = AnytimeTrace(self, start)
         seeds = seed_stream(seed)
         num_reads = params["num_reads"]
         # Under a budget, a one-read probe measures the cost of a read first, so no
@@ -46,6 +54,7 @@ class SimulatedAnnealingBackend(Backend):
         while True:
             batches.append(sampler.sample(model, seed=next(seeds),
                                           **{**kwargs, "num_reads": batch}))
+            trace.add_sampleset(batches[-1])
             elapsed = time.perf_counter() - start
             if time_limit is None or elapsed >= time_limit or self.should_stop():
                 break
@@ -58,4 +67,5 @@ class SimulatedAnnealingBackend(Backend):
         if params["beta_range"] is None:
             params["beta_range"] = list(batches[0].info.get("beta_range", []))
         return RawAnswer(sampleset=sampleset, params=params,
-                         info={"batches": len(batches), "num_reads_total": len(sampleset)})
+                         info={"batches": len(batches), "num_reads_total": len(sampleset)},
+                         trace=trace.entries)

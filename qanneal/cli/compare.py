@@ -72,18 +72,22 @@ def _target(value: str) -> str | float:
               help="One penalty weight for every constraint (default: derived per constraint).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: when stderr is a terminal and CI is not set).")
+@click.option("--early-stop/--no-early-stop", default=True, show_default=True,
+              help="Stop a run once a verified answer reaches the target, when the target "
+                   "is a proven optimum (the files' known_optimum, or one a MILP run proved).")
 @click.pass_context
 def compare_command(ctx: click.Context, files: tuple[str, ...], backends: str | None,
                     repeats: int, time_budget: float | None, target: str, rtol: float,
                     out_dir: str | None, executor: str, workers: int | None, seed: int | None,
                     run_timeout: float | None, grace: float | None, problem_type: str | None,
                     fmt: str | None, sets: tuple[str, ...], backend_opts: tuple[str, ...],
-                    penalty: float | None, progress: bool | None) -> None:
+                    penalty: float | None, progress: bool | None, early_stop: bool) -> None:
     """Compare backends on FILE... (problem files, or data files with --problem).
 
     Every problem is solved by every backend --repeats times; the table shows the best,
-    median and worst verified objective, feasibility, success probability p_s, TTS99,
-    wall time per run and the gap to the target. Ctrl-C keeps what finished.
+    median and worst verified objective, feasibility, success probability p_s, median
+    time to target (when a verified answer first reached it), TTS99, mean solve time
+    per run and the gap to the target. Ctrl-C keeps what finished.
     """
     build_options = {**extra_flags(ctx.args), **parse_assignments(sets, "--set")}
     try:
@@ -92,7 +96,8 @@ def compare_command(ctx: click.Context, files: tuple[str, ...], backends: str | 
             target=_target(target), rtol=rtol, seed=seed, out=out_dir, executor=executor,
             workers=workers, options=_backend_options(backend_opts), penalties=penalty,
             run_timeout=run_timeout, grace=grace, progress=progress,
-            problem_type=problem_type, format=fmt, build_options=build_options or None)
+            problem_type=problem_type, format=fmt, build_options=build_options or None,
+            early_stop=early_stop)
     except CompareInterrupted as exc:
         _print(exc.comparison, out_dir)
         raise click.exceptions.Exit(130) from None
@@ -102,7 +107,7 @@ def compare_command(ctx: click.Context, files: tuple[str, ...], backends: str | 
 def _print(comparison: Comparison, out_dir: str | None) -> None:
     out, err = console(), console(stderr=True)
     if not out.is_terminal:  # a log or a pipe: no terminal width to fit, keep cells whole
-        out = Console(highlight=False, width=160)
+        out = Console(highlight=False, width=180)
     out.print(comparison.table())
     if comparison.interrupted:
         err.print("[bold red]interrupted[/]")

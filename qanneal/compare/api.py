@@ -42,6 +42,7 @@ from qanneal.compare.summary import (
     missing_runs,
     resolve_targets,
     summarise,
+    verified_objective,
 )
 from qanneal.errors import InputError, OutputError, UnknownNameError
 from qanneal.io import dir_lock
@@ -308,6 +309,61 @@ def _finite_target(value: float) -> float:
     return value
 
 
+def _known_stop(problem: Problem, target: str | float, rtol: float) -> float | None:
+    """What a run may stop at when the target is the problem's known optimum, else None.
+
+    The target must be the known optimum itself (``auto``/``best-known``, or a number
+    equal to it): stopping at a lesser target would cut the quality columns short.
+    """
+    known, sense = problem.known_optimum, problem.sense
+    if known is None or target == "best-found":
+        return None
+    if isinstance(target, str) or (metrics.reached(target, known, sense, rtol)
+                                   and metrics.reached(known, target, sense, rtol)):
+        return metrics.threshold(float(known), sense, rtol)
+    return None
+
+
+def _proven_stop(row: Mapping[str, Any], problem: Mapping[str, Any], target: str | float,
+                 rtol: float) -> float | None:
+    """What later runs may stop at once ``row`` proved an optimum, else None.
+
+    A proof is a run with status ``optimal`` (a MILP's certificate, or ``exact``'s
+    enumeration) whose answer was verified feasible, on the problem's own objective: a
+    linearised model or a CQM only proves the problem's optimum when the CQM objective
+    is not a surrogate (``options.surrogate_objective``). It stops later runs when the
+    target will be that optimum: ``best-found`` (nothing beats a proven optimum) or a
+    number equal to it.
+
+    >>> row = {"status": "optimal", "feasible": True, "objective": 46.0, "info": {}}
+    >>> _proven_stop(row, {"sense": "max"}, "best-found", 0.0)
+    46.0
+    >>> _proven_stop(row, {"sense": "max"}, 40.0, 0.0) is None
+    True
+    >>> _proven_stop(row, {"sense": "max", "surrogate_objective": True}, "auto", 0.0) is None
+    True
+    """
+    objective = verified_objective(row)
+    if row.get("status") != "optimal" or objective is None:
+        return None
+    if problem.get("surrogate_objective") and (row.get("info") or {}).get(
+            "formulation") != "native":
+        return None
+    sense = problem.get("sense", "min")
+    if isinstance(target, str):
+        return metrics.threshold(objective, sense, rtol)
+    if metrics.reached(objective, target, sense, rtol) and metrics.reached(target, objective,
+                                                                            sense, rtol):
+        return metrics.threshold(float(target), sense, rtol)
+    return None
+
+
+def _can_prove(backend: BackendLike) -> bool:
+    """Backends whose runs may end with a proof of optimality (MILP solvers, ``exact``)."""
+    cls = _backend_class(backend)
+    return cls is not None and (cls.consumes == "milp" or cls.name == "exact")
+
+
 def _picklable(spec: RunSpec) -> bool:
     try:
         pickle.dumps(spec)
@@ -327,7 +383,8 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
             grace: float | None = None, progress: bool | None = None,
             problem_type: str | None = None, format: str | None = None,
             build_options: Mapping[str, Any] | None = None, confidence: float = 0.99,
-            on_run: Callable[[dict[str, Any]], None] | None = None) -> Comparison:
+            on_run: Callable[[dict[str, Any]], None] | None = None,
+            early_stop: bool = True) -> Comparison:
     """Run every problem with every backend ``repeats`` times and compare the answers.
 
     ``backends``: names (``"sa,tabu"`` or a list), Backend classes/instances, or a
@@ -341,6 +398,14 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
     ``tcp://HOST:PORT`` (an existing Dask scheduler). With ``out``, every file is
     written there (runs.jsonl line by line as runs finish). ``on_run`` is called with
     each run's row as it finishes.
+
+    ``early_stop``: when the target is a proven optimum -- the file's ``known_optimum``
+    (target ``auto``/``best-known``, or a number equal to it), or an optimum a MILP or
+    ``exact`` run of this comparison proved (target ``best-found``/``auto`` without a
+    known optimum, or a number equal to it) -- a run stops as soon as one of its
+    answers, verified, reaches it (``solve(stop_at=...)``). For the second kind the
+    proving backends' runs of such problems go first, so every other run knows the
+    optimum when it starts.
 
     Ctrl-C raises :class:`CompareInterrupted` after writing what finished; its
     ``.comparison`` holds those runs.
@@ -365,6 +430,7 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
     infos = [_availability(name, backend, {**entries[0].backends.get(name, {}), **opts,
                                            **options.get(name, {})})
              for name, backend, opts in chosen]
+    stops = [_known_stop(e.problem, target, rtol) if early_stop else None for e in entries]
 
     specs: list[RunSpec] = []
     for repeat in range(repeats):  # repeat outermost: a partial run covers every backend
@@ -384,7 +450,7 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
                     problem_kind=entry.problem.kind, file=entry.file, backend=backend,
                     backend_name=name, repeat=repeat, seed=run_seed(seed, p, name, repeat),
                     time_limit=limit, options=run_opts, penalties=penalties,
-                    deadline=hard_deadline(limit, run_timeout, grace)))
+                    deadline=hard_deadline(limit, run_timeout, grace), stop_at=stops[p]))
 
     if executor != "serial" and specs:
         samples = {(s.problem_index, s.backend_name): s for s in specs}.values()
@@ -406,6 +472,7 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
         problems=[{"index": i, "name": str(e.problem.name or f"problem {i}"),
                    "kind": e.problem.kind, "file": e.file, "sense": e.problem.sense,
                    "known_optimum": e.problem.known_optimum,
+                   "surrogate_objective": bool(e.problem.options.get("surrogate_objective")),
                    "num_variables": e.problem.num_variables} for i, e in enumerate(entries)],
         backends=infos, planned_keys=[s.key for s in specs], seed=seed, target=target,
         rtol=rtol, confidence=confidence,
@@ -413,11 +480,30 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
                   "repeats": repeats, "time_budget": time_budget, "target": target,
                   "rtol": rtol, "confidence": confidence, "seed": seed,
                   "run_timeout": run_timeout, "grace": grace, "options": options,
+                  "early_stop": early_stop,
                   "penalties": penalties, "argv": sys.argv if out else None})
+    # Problems whose target a proof may settle: their proving runs go first (phase 1).
+    unsettled = {p for p, stop in enumerate(stops) if early_stop and stop is None
+                 and target != "best-known"}
+    first = [s for s in specs if s.problem_index in unsettled and _can_prove(s.backend)]
+    rest = [s for s in specs if not (s.problem_index in unsettled and _can_prove(s.backend))]
+
+    def on_proof(row: dict[str, Any]) -> None:
+        index = row.get("problem_index")
+        if index not in unsettled:
+            return
+        stop = _proven_stop(row, comparison.problems[index], target, rtol)
+        if stop is not None:
+            unsettled.discard(index)
+            for spec in rest:  # not dispatched yet: they carry it to their worker
+                if spec.problem_index == index:
+                    spec.stop_at = stop
+
+    phases = [first, rest] if first and rest else [specs]
     # One comparison at a time writes into a folder: two would interleave runs.jsonl.
     with dir_lock(out) if out is not None else contextlib.nullcontext():
-        _run(comparison, runner, specs, Path(out) if out is not None else None, progress,
-             on_run)
+        _run(comparison, runner, phases, Path(out) if out is not None else None, progress,
+             on_run, on_proof if first and rest else None)
     if comparison.interrupted:
         raise CompareInterrupted(comparison)
     return comparison
@@ -429,9 +515,14 @@ def _show_progress(progress: bool | None) -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-def _run(comparison: Comparison, runner: Any, specs: Sequence[RunSpec], out: Path | None,
-         progress: bool | None, on_run: Callable[[dict[str, Any]], None] | None) -> None:
+def _run(comparison: Comparison, runner: Any, phases: Sequence[Sequence[RunSpec]],
+         out: Path | None, progress: bool | None,
+         on_run: Callable[[dict[str, Any]], None] | None,
+         on_proof: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """Run the phases one after the other (a phase's runs in parallel)."""
     from contextlib import nullcontext
+
+    specs = [s for phase in phases for s in phase]
 
     log = report.RunLog(out / "runs.jsonl") if out is not None else None
     bar: Any = None
@@ -439,6 +530,8 @@ def _run(comparison: Comparison, runner: Any, specs: Sequence[RunSpec], out: Pat
 
     def on_result(row: dict[str, Any]) -> None:
         nonlocal last_write
+        if on_proof is not None:
+            on_proof(row)
         comparison.runs.append(row)
         if log is not None and comparison.write_error is None:
             _writing(comparison, log.append, row)
@@ -468,7 +561,8 @@ def _run(comparison: Comparison, runner: Any, specs: Sequence[RunSpec], out: Pat
         task = bar.add_task("runs", total=len(specs))
     try:
         with context:
-            runner.run(specs, on_result)
+            for phase in phases:
+                runner.run(phase, on_result)
     except KeyboardInterrupt:
         comparison.interrupted = True
     except Exception:  # the executor itself failed (e.g. a lost scheduler): keep what finished

@@ -71,7 +71,8 @@ def tts(t_run: float | None, p_success: float | None, confidence: float = 0.99) 
 
     ``t_run * ln(1 - confidence) / ln(1 - p_s)``, at least one run (``t_run``) — so
     ``p_s = 1`` gives ``t_run`` and a ``p_s`` above the confidence never claims less
-    than one run's time; ``p_s = 0`` gives infinity.
+    than one run's time; ``p_s = 0`` gives infinity. ``compare`` passes the mean time
+    the runs actually took (shorter for runs stopped early at a proven optimum).
 
     >>> round(tts(2.0, 0.5), 4)   # 2 s * ln(0.01) / ln(0.5)
     13.2877
@@ -91,15 +92,59 @@ def tts(t_run: float | None, p_success: float | None, confidence: float = 0.99) 
     return t_run * max(1.0, repeats)
 
 
-def time_to_target(times: Sequence[float], hits: Sequence[bool]) -> float | None:
-    """Median wall time of the runs that reached the target (None when none did).
+def threshold(target: float, sense: str = "min", rtol: float = RTOL) -> float:
+    """The worst objective that still reaches ``target`` (:func:`reached`'s tolerance
+    applied): what a run may stop at.
+
+    >>> threshold(46.0, "max", 0.01), threshold(10.0, "min", 0.0)
+    (45.54, 10.0)
+    >>> all(reached(threshold(t, s, 1e-3), t, s, 1e-3) for t in (-5.0, 0.0, 7.0)
+    ...     for s in ("min", "max"))
+    True
+    """
+    tol = rtol * max(abs(target), 1.0)
+    return target + tol if sense == "min" else target - tol
+
+
+def first_hit(curve: Sequence[Sequence[float]] | None, target: float | None,
+              sense: str = "min", rtol: float = RTOL) -> float | None:
+    """When an anytime curve ``[[seconds, objective], ...]`` first reaches ``target``.
+
+    The curve is a run's ``info["verified_trace"]``: verified feasible objectives only.
+    None when it never reaches the target (or there is no curve).
+
+    >>> curve = [[0.1, 30.0], [0.8, 44.0], [2.3, 46.0]]
+    >>> first_hit(curve, 46, "max"), first_hit(curve, 40, "max"), first_hit(curve, 50, "max")
+    (2.3, 0.8, None)
+    >>> first_hit([], 1.0) is None, first_hit(None, 1.0) is None
+    (True, True)
+    """
+    for seconds, objective in curve or ():
+        if reached(objective, target, sense, rtol):
+            return float(seconds)
+    return None
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    """Mean ignoring None/NaN (None when empty).
+
+    >>> mean([1.0, None, 2.0]), mean([])
+    (1.5, None)
+    """
+    vals = [v for v in values if v is not None and not math.isnan(v)]
+    return sum(vals) / len(vals) if vals else None
+
+
+def time_to_target(times: Sequence[float | None], hits: Sequence[bool]) -> float | None:
+    """Median of the runs' times to target, over the runs that reached it (None when
+    none did). ``times[i]`` is run i's own time to target (:func:`first_hit`).
 
     >>> time_to_target([1.0, 2.0, 3.0, 9.0], [True, False, True, True])
     3.0
     >>> time_to_target([1.0], [False]) is None
     True
     """
-    chosen = [t for t, hit in zip(times, hits) if hit]
+    chosen = [t for t, hit in zip(times, hits) if hit and t is not None]
     return statistics.median(chosen) if chosen else None
 
 

@@ -93,6 +93,8 @@ class RunSpec:
     options: dict[str, Any] = field(default_factory=dict)
     penalties: PenaltySpec = None
     deadline: float | None = None  # seconds from dispatch after which the run is stopped
+    #: A proven optimum (tolerance applied) the run may stop at; set up to dispatch.
+    stop_at: float | None = None
 
     @property
     def key(self) -> tuple[int, str, int]:
@@ -140,7 +142,7 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
         backend = spec.backend() if isinstance(spec.backend, type) else spec.backend
         start = time.perf_counter()
         result = solve(problem, backend, seed=spec.seed, time_limit=spec.time_limit,
-                       penalties=spec.penalties, **spec.options)
+                       penalties=spec.penalties, stop_at=spec.stop_at, **spec.options)
         row = result.to_dict()
         row["error"] = None
     except QanError as exc:

@@ -16,7 +16,9 @@ Two OpenJij behaviours shape the code:
   ``sa`` backend reports in its params) for such problems.
 
 Energies are recomputed on the BQM qanneal passed in, so they are comparable with
-every other backend's.
+every other backend's. Each read that improves on the best energy so far goes to
+``RawAnswer.trace`` (seconds since the solve began, the sample), and is reported
+through ``Backend.improved``, so qanneal can verify it and stop the run early.
 
 >>> import dimod
 >>> bqm = dimod.BQM({"a": -1.0, "b": -1.0}, {("a", "b"): 3.0}, 0.0, "BINARY")
@@ -67,6 +69,8 @@ class _OpenJijBackend(Backend):
         start = time.perf_counter()
         rows: list[np.ndarray] = []
         variables: list[Any] | None = None
+        trace: list[tuple[float, dict[Any, Any]]] = []
+        best = float("inf")
         for read_seed in derive_seeds(seed, params["num_reads"]):
             response = sampler.sample(model, num_reads=1, seed=read_seed % (2**31), **kwargs)
             if variables is None:
@@ -74,6 +78,12 @@ class _OpenJijBackend(Backend):
             else:  # keep one column order whatever OpenJij returns
                 response = _reorder(response, variables)
             rows.append(np.asarray(response.record.sample[0]))
+            sample = dict(zip(variables, rows[-1].tolist()))
+            energy = float(model.energy(sample))
+            if energy < best:  # the anytime curve, in qanneal's energies
+                best = energy
+                trace.append((time.perf_counter() - start, sample))
+                self._report(*trace[-1])
             if time_limit is not None and time.perf_counter() - start >= time_limit:
                 break
             if self._stop_requested():
@@ -83,7 +93,12 @@ class _OpenJijBackend(Backend):
         info = {"reads": len(rows), "reads_requested": params["num_reads"],
                 "sampler": f"openjij.{self.sampler_name}",
                 "sampling_s": time.perf_counter() - start}
-        return RawAnswer(sampleset=sampleset, info=info, params=params)
+        return RawAnswer(sampleset=sampleset, info=info, params=params, trace=trace)
+
+    def _report(self, seconds: float, sample: dict[Any, Any]) -> None:
+        improved = getattr(self, "improved", None)  # qanneal versions that support it
+        if callable(improved):
+            improved(seconds, sample)
 
     def _stop_requested(self) -> bool:
         stop = getattr(self, "should_stop", None)  # qanneal versions that support it
