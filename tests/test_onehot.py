@@ -223,6 +223,10 @@ def test_onehot_off_is_the_penalised_qubo_and_other_backends_keep_it():
     backend = get_backend("anneal")
     assert backend.uses_onehot({}) and not backend.uses_onehot({"method": "pt"})
     assert not backend.uses_onehot({"onehot": "off"})
+    # `-o onehot=off` and a problem file's `onehot: off` arrive as YAML's False.
+    assert not backend.uses_onehot({"onehot": False})
+    off_yaml = solve(problem, "anneal", seed=1, num_reads=2, num_sweeps=50, onehot=False)
+    assert off_yaml.params["onehot"] == "off" and "onehot" not in off_yaml.info
     pt = solve(problem, "anneal", seed=1, num_reads=2, num_sweeps=20, method="pt",
                num_replicas=2)
     assert "onehot" not in pt.info and set(pt.penalties) == set(problem.cqm.constraints)
