@@ -268,9 +268,8 @@ def replay(path: str | Path, problem_file: str | Path | None = None
         source = Path(problem_info["source"])
         if not _inside(source, roots):
             raise InputError(
-                f"the run's problem file {printable(source, 120)} is outside this result's "
-                f"folder {roots[0]}; name it to replay: qanneal solve "
-                f"{printable(source, 120)} --replay {printable(path, 120)}",
+                "name the run's problem file to replay it (qanneal solve FILE --replay "
+                f"RESULT): {printable(source, 120)} is outside the result's folder",
                 file=path, field="manifest.problem.source")
     if not source.is_file():
         raise InputError(f"the problem file of the run is gone: {printable(source, 120)}",
