@@ -110,14 +110,13 @@ def memory_limit() -> tuple[int, str]:
     """The byte limit for one model, and a phrase saying where it comes from."""
     raw = os.environ.get(ENV_VAR, "").strip()
     if not raw:
-        return (int(DEFAULT_FRACTION * available_memory()),
-                f"half the available memory; set {ENV_VAR} to change it")
+        return int(DEFAULT_FRACTION * available_memory()), f"half of free memory; {ENV_VAR}"
     try:
         if raw.endswith("%"):
             share = float(raw[:-1]) / 100
             if not 0 < share <= 1:
                 raise ValueError(raw)
-            return int(share * available_memory()), f"{raw} of available memory, {ENV_VAR}"
+            return int(share * available_memory()), f"{ENV_VAR}={raw} of free memory"
         return parse_size(raw), f"{ENV_VAR}={raw}"
     except ValueError:
         raise InputError(f"{raw!r} is not a size; use e.g. 4G, 512M, 1000000 (bytes) or "
@@ -129,21 +128,35 @@ def gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
+def amount(n: int) -> str:
+    """A count, short: ``'278,340'``, ``'512.3 million'``, ``'7.5e+16'``.
+
+    >>> amount(278340), amount(512_300_000), amount(15_509_700_666), amount(7.5e16)
+    ('278,340', '512.3 million', '15.5 billion', '7.5e+16')
+    """
+    if n < 10**6:
+        return f"{int(n):,}"
+    if n < 10**9:
+        return f"{n / 10**6:.1f} million"
+    if n < 10**12:
+        return f"{n / 10**9:.1f} billion"
+    return f"{n:.2g}"
+
+
 def check(what: str, size: ModelSize | int, fix: str, *, counts: str | None = None) -> None:
     """Refuse to build ``what`` if its estimated bytes exceed :func:`memory_limit`.
 
-    ``size`` is a :class:`ModelSize` (or bytes); ``fix`` says what to change; the
-    message is one line: estimate, limit, fix.
+    ``size`` is a :class:`ModelSize` (or bytes); ``fix`` says what to change. The
+    message is one line (under the CLI's 300 characters): estimate, limit, fix.
     """
     need = size.bytes if isinstance(size, ModelSize) else int(size)
     limit, why = memory_limit()
     if need <= limit:
         return
     if counts is None and isinstance(size, ModelSize):
-        counts = (f"{size.variables:,} variables, {size.terms:,} quadratic terms"
-                  + (f", {size.constraints:,} constraints" if size.constraints else ""))
-    raise TooLargeError(f"{what} would need about {gib(need)} ({counts}), over the "
-                        f"limit of {gib(limit)} ({why}); {fix}")
+        counts = f"{amount(size.variables)} variables, {amount(size.terms)} terms"
+    raise TooLargeError(f"{what} needs ~{gib(need)} ({counts}), over the {gib(limit)} "
+                        f"limit ({why}); {fix}")
 
 
 # ---------------------------------------------------------------------- deadlines

@@ -142,6 +142,21 @@ def test_refusal_names_estimate_limit_and_fix(monkeypatch):
     assert "\n" not in message
 
 
+@pytest.mark.parametrize("make", [
+    lambda: jobshop_problem(random_jobs(1, num_jobs=20, num_machines=15, max_d=99)),
+    lambda: jobshop_problem([[(0, 2), (1, 3)], [(1, 3), (0, 1)]], horizon=10**8),
+    lambda: tsp_problem(np.random.default_rng(0).integers(1, 99, (2000, 2000))),
+])
+def test_refusals_fit_the_cli_line(make, monkeypatch):
+    monkeypatch.setenv(sizing.ENV_VAR, "1G")
+    problem = make()
+    for build in (problem.to_bqm, lambda: problem.cqm):
+        with pytest.raises(TooLargeError) as info:
+            build()
+        # The CLI cuts error lines at 300 characters: the fix must come before that.
+        assert len(str(info.value)) <= 300 and "--backend milp" in str(info.value)
+
+
 def test_deadline_stops_a_build():
     problem = jobshop_problem(random_jobs(2, num_jobs=4, num_machines=4, max_d=9))
     with sizing.deadline(-1.0), pytest.raises(TooLargeError, match="outlasted"):
@@ -206,5 +221,5 @@ def test_refused_inputs_stay_under_1_gb(what):
     message, peak_kib = run.stdout.strip().splitlines()[-2:]
     message = json.loads(message)
     assert message is not None, run.stderr
-    assert "over the limit of 4.0 GiB" in message and "--backend milp" in message
+    assert "over the 4.0 GiB limit" in message and "--backend milp" in message
     assert int(peak_kib) < 1024 * 1024, f"peak {int(peak_kib) / 1024:.0f} MiB"

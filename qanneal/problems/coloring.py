@@ -121,9 +121,9 @@ def coloring_problem(graph: nx.Graph, k: int | None = None, *, mode: Mode = "min
         return cqm
 
     def check_bqm_size() -> None:
-        sizing.check(f"the penalised BQM of {what}", cqm_size + bqm_size, fix,
-                     counts=f"{bqm_size.variables:,} variables, {bqm_size.terms:,} "
-                            "quadratic terms, plus the CQM it is built from")
+        sizing.check(f"{what} as a BQM", cqm_size + bqm_size, fix,
+                     counts=f"{sizing.amount(bqm_size.variables)} variables, "
+                            f"{sizing.amount(bqm_size.terms)} terms, with its CQM")
 
     def decode(sample: Mapping[Hashable, int]) -> dict[Hashable, Any]:
         out: dict[Hashable, Any] = {}
@@ -281,8 +281,8 @@ def coloring_milp(graph: nx.Graph, k: int, *, mode: Mode = "min") -> MilpFormula
     nodes = list(graph.nodes)
     n, m = len(nodes), graph.number_of_edges()
     sizing.check(f"the colouring MILP ({n} nodes, k={k})", milp_bytes(n, m, k),
-                 "give a smaller --k", counts=f"{n * k + k:,} variables, "
-                 f"{m * k:,} edge rows")
+                 "give a smaller --k", counts=f"{sizing.amount(n * k + k)} variables, "
+                 f"{sizing.amount(m * k)} edge rows")
     index = {v: i for i, v in enumerate(nodes)}
     lp = pulp.LpProblem("coloring", pulp.LpMinimize)
     x = {(v, c): pulp.LpVariable(f"x_{index[v]}_{c}", cat="Binary")

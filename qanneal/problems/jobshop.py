@@ -69,6 +69,8 @@ FORMATS = {".jss": "orlib", ".jsp": "orlib", ".tai": "taillard"}
 RULES = ("SPT", "LPT", "MWKR", "MOPNR")
 #: Largest ratio between late-finish weights before "auto" switches to linear weights.
 MAX_WEIGHT_RATIO = 1e6
+#: Largest horizon accepted (start times stay well inside int64 arithmetic).
+MAX_HORIZON = 2**40
 #: Re-timings the local search may spend per dispatching rule (about 0.3 ms each on a
 #: 20 x 15 instance); deterministic, unlike a time budget.
 LOCAL_SEARCH_EVALUATIONS = 1500
@@ -359,6 +361,15 @@ def make_solution(jobs: Sequence[Job], starts: Sequence[Sequence[int | None]]
 
 
 # ---------------------------------------------------------------------- the QUBO
+def late_finish_kind(lb: int, ub: int, count: int, kind: str = "auto") -> str:
+    """The late-finish kind ``auto`` resolves to: exponential while the weights' ratio
+    ``(count + 1) ** (ub - lb - 1)`` stays within :data:`MAX_WEIGHT_RATIO`."""
+    if kind != "auto":
+        return kind
+    fits = (ub - lb - 1) * math.log(count + 1.0) <= math.log(MAX_WEIGHT_RATIO)
+    return "exponential" if fits else "linear"
+
+
 def late_finish_weights(ends: np.ndarray, lb: int, ub: int, count: int,
                         kind: str = "auto") -> tuple[np.ndarray, str]:
     """Late-finish weights for end times ``ends`` (see the module docstring), unscaled.
@@ -371,9 +382,7 @@ def late_finish_weights(ends: np.ndarray, lb: int, ub: int, count: int,
     """
     late = np.maximum(np.asarray(ends) - lb, 0)
     base = count + 1.0
-    if kind == "auto":
-        kind = ("exponential" if (ub - lb - 1) * math.log(base) <= math.log(MAX_WEIGHT_RATIO)
-                else "linear")
+    kind = late_finish_kind(lb, ub, count, kind)
     if kind == "exponential":
         return np.where(late > 0, base ** (late - 1.0), 0.0), kind
     if kind == "linear":
@@ -414,16 +423,31 @@ def _clash_range(kind: str, da: int, db: int) -> tuple[float, int]:
 
 
 def count_clashes(ea: int, la: int, eb: int, lb: int, lo: float, hi: int) -> int:
-    """Pairs ``ea <= ta <= la``, ``eb <= tb <= lb`` with ``lo <= tb - ta <= hi``, without
-    building the pair matrix.
+    """Pairs ``ea <= ta <= la``, ``eb <= tb <= lb`` with ``lo <= tb - ta <= hi``, in
+    closed form (O(1) whatever the windows: a horizon of 10^8 must not allocate).
 
     >>> count_clashes(0, 2, 0, 2, -1, 1)  # |ta - tb| <= 1 on a 3 x 3 grid
     7
     """
-    ta = np.arange(ea, la + 1)
-    top = np.minimum(lb, ta + hi)
-    bottom = eb if lo == -math.inf else np.maximum(eb, ta + int(lo))
-    return int(np.clip(top - bottom + 1, 0, None).sum())
+    width = lb - eb + 1
+    if la < ea or width <= 0:
+        return 0
+
+    def below(y: int) -> int:
+        """Pairs ``(x, tb)`` with ``x <= y`` and ``eb <= tb <= min(lb, x)``, summed
+        over x: the running total of ``clip(x - eb + 1, 0, width)``."""
+        if y < eb:
+            return 0
+        k = min(y, lb) - eb + 1
+        return k * (k + 1) // 2 + max(y - lb, 0) * width
+
+    def at_most(c: int) -> int:  # pairs with tb - ta <= c
+        return below(la + c) - below(ea - 1 + c)
+
+    total = at_most(hi)
+    if lo != -math.inf:
+        total -= at_most(int(lo) - 1)
+    return int(total)
 
 
 def time_indexed_size(jobs: Sequence[Job], est: np.ndarray, lst: np.ndarray
@@ -447,7 +471,7 @@ def time_indexed_size(jobs: Sequence[Job], est: np.ndarray, lst: np.ndarray
             terms += n
             entries += int(size[a] + size[b])
             constraints += 1
-    one_start = int((size * (size - 1) // 2).sum())
+    one_start = sum(int(w) * (int(w) - 1) // 2 for w in size)  # Python ints: no overflow
     return (ModelSize(variables, terms, entries, constraints),
             ModelSize(variables, terms + one_start))
 
@@ -481,6 +505,10 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
                          field="time_unit")
     lb = lower_bound(jobs)
     heuristic, ub = heuristic_schedule(jobs)
+    if horizon is not None and horizon > MAX_HORIZON:
+        raise InputError(f"horizon {horizon} is beyond any model that could be built "
+                         f"(at most {MAX_HORIZON}); the heuristic schedule takes {ub}",
+                         field="horizon")
     if horizon is not None and horizon < lb:
         raise InputError(f"horizon {horizon} is below the makespan lower bound {lb} (the "
                          "longest job or busiest machine); no schedule fits", field="horizon")
@@ -506,24 +534,22 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
     base = np.concatenate([[0], np.cumsum(size)[:-1]])
     op_index = {op: i for i, op in enumerate(ops)}
     last = [op_index[(j, len(job) - 1)] for j, job in enumerate(cjobs) if job]
-    ends = np.concatenate([np.arange(est[o], lst[o] + 1) + dur[o] for o in last])
-    kind = late_finish_weights(ends, clb, chorizon, len(last), late_finish)[1]
+    kind = late_finish_kind(clb, chorizon, len(last), late_finish)
     cqm_size, bqm_size = time_indexed_size(cjobs, est, lst)
     what = (f"the time-indexed job-shop QUBO (horizon {chorizon}"
-            + (f" units of {unit}" if unit > 1 else "") + ")")
+            + (f" x {unit}" if unit > 1 else "") + ")")
 
     def fix() -> str:
-        hint = ("give a smaller --horizon (lower bound "
-                f"{lb}, heuristic schedule {ub}), coarser durations with --time-unit")
-        fitting = fitting_time_unit(jobs, bqm=True)
+        hint = f"use --horizon nearer {lb} (heuristic: {ub})"
+        fitting = fitting_time_unit(jobs, horizon=horizon)
         if fitting is not None:
-            hint += f" (--time-unit {fitting} fits)"
-        return hint + ", or --backend milp (the disjunctive MILP, small)"
+            hint += f", --time-unit {fitting} (coarser clock)"
+        return hint + ", or --backend milp"
 
     def check_bqm_size() -> None:
-        sizing.check(f"the penalised BQM of {what}", cqm_size + bqm_size, fix(),
-                     counts=f"{bqm_size.variables:,} variables, {bqm_size.terms:,} "
-                            "quadratic terms, plus the CQM it is built from")
+        sizing.check(f"{what} as a BQM", cqm_size + bqm_size, fix(),
+                     counts=f"{sizing.amount(bqm_size.variables)} variables, "
+                            f"{sizing.amount(bqm_size.terms)} terms, with its CQM")
 
     def labels() -> list[Hashable]:
         return [(j, k, int(t)) for (j, k), e, n in zip(ops, est, size)
@@ -573,19 +599,23 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
     return problem
 
 
-def fitting_time_unit(jobs: Sequence[Job], *, bqm: bool = True) -> int | None:
-    """The smallest time unit whose coarse QUBO (default horizon from dispatching
-    rules, an upper bound on the searched one) fits the memory limit; None if none
-    up to the longest duration does."""
+def fitting_time_unit(jobs: Sequence[Job], *, horizon: int | None = None,
+                      bqm: bool = True) -> int | None:
+    """The smallest time unit whose coarse QUBO fits the memory limit; None if none up
+    to the longest duration does. The coarse horizon is ``horizon // unit`` when given,
+    else the dispatching rules' makespan (an upper bound on the searched one)."""
     limit = sizing.memory_limit()[0]
 
     def fits(unit: int) -> bool:
         cjobs = coarse_jobs(jobs, unit)
-        horizon = heuristic_schedule(cjobs, search=False)[1]
+        chorizon = (horizon // unit if horizon is not None
+                    else heuristic_schedule(cjobs, search=False)[1])
         heads, tails = heads_tails(cjobs)
         est = np.array([h for row in heads for h in row], dtype=np.int64)
-        lst = np.array([horizon - d - t for job, row in zip(cjobs, tails)
+        lst = np.array([chorizon - d - t for job, row in zip(cjobs, tails)
                         for (_, d), t in zip(job, row)], dtype=np.int64)
+        if (lst < est).any():
+            return False  # the horizon is too short at this unit: coarser will not help
         cqm_size, bqm_size = time_indexed_size(cjobs, est, lst)
         return (cqm_size + bqm_size if bqm else cqm_size).bytes <= limit
 

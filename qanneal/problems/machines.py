@@ -256,6 +256,9 @@ def machines_problem(durations: Sequence[int], num_machines: int, *,
     if time_indexed:
         if horizon is None:
             horizon = max(int((np.asarray(s) + inst.p).max()) for _, s in heuristics)
+        elif horizon > 2**40:
+            raise InputError(f"horizon {horizon} is beyond any model that could be built "
+                             "(at most 2**40)", field="horizon")
         elif horizon < int((inst.r + inst.p).max()):
             raise InputError(f"horizon {horizon} is earlier than some job can end "
                              f"(release + duration = {int((inst.r + inst.p).max())})",
@@ -361,14 +364,14 @@ def _time_indexed(inst: Instance, objective: str, horizon: int
             terms, entries, rows = terms + m * c, entries + m * int(width[a] + width[b]), rows + m
     variables = int(size.sum())
     cqm_size = ModelSize(variables, terms, entries + variables, rows + n)
-    bqm_size = ModelSize(variables, terms + int((size * (size - 1) // 2).sum()))
+    bqm_size = ModelSize(variables, terms + sum(int(w) * (int(w) - 1) // 2 for w in size))
     what = f"the time-indexed machines QUBO (horizon {horizon})"
     fix = "give a smaller --horizon, or use --backend milp"
 
     def check_bqm_size() -> None:
-        sizing.check(f"the penalised BQM of {what}", cqm_size + bqm_size, fix,
-                     counts=f"{bqm_size.variables:,} variables, {bqm_size.terms:,} "
-                            "quadratic terms, plus the CQM it is built from")
+        sizing.check(f"{what} as a BQM", cqm_size + bqm_size, fix,
+                     counts=f"{sizing.amount(bqm_size.variables)} variables, "
+                            f"{sizing.amount(bqm_size.terms)} terms, with its CQM")
 
     def build_cqm() -> dimod.ConstrainedQuadraticModel:
         sizing.check(what, cqm_size, fix)

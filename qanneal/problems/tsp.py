@@ -103,9 +103,9 @@ def tsp_problem(distances: Any, *, cities: Sequence[Hashable] | None = None,
     position = {c: i for i, c in enumerate(names)}
 
     cqm_size, bqm_size = qubo_size(n)
-    what = f"the position-encoded TSP QUBO ({n} cities)"
-    fix = (f"use --backend milp (MTZ, n^2 variables) or a smaller instance (about "
-           f"{largest_qubo(bqm=True)} cities fit)")
+    what = f"the TSP QUBO ({n} cities)"
+    fix = (f"use --backend milp (MTZ, n^2 variables) or at most {largest_qubo(bqm=True)} "
+           "cities")
 
     def build_cqm() -> dimod.ConstrainedQuadraticModel:
         sizing.check(what, cqm_size, fix)
@@ -122,9 +122,9 @@ def tsp_problem(distances: Any, *, cities: Sequence[Hashable] | None = None,
         return cqm
 
     def check_bqm_size() -> None:
-        sizing.check(f"the penalised BQM of {what}", cqm_size + bqm_size, fix,
-                     counts=f"{bqm_size.variables:,} variables, {bqm_size.terms:,} "
-                            "quadratic terms, plus the CQM it is built from")
+        sizing.check(f"{what} as a BQM", cqm_size + bqm_size, fix,
+                     counts=f"{sizing.amount(bqm_size.variables)} variables, "
+                            f"{sizing.amount(bqm_size.terms)} terms, with its CQM")
 
     weight = binary_exact(PENALTY_FACTOR * float(d.max())) if d.max() > 0 else 1.0
 
@@ -304,8 +304,8 @@ def tsp_milp(d: np.ndarray, cities: Sequence[Hashable] | None = None) -> MilpFor
     variables = n * (n - 1) + n - 1
     coefficients = n * (n - 1) * 4 + 4 * (n - 1) * (n - 2) + (n * (n - 1) if n > 3 else 0)
     sizing.check(f"the MTZ MILP ({n} cities)", sizing.pulp_size(variables, coefficients),
-                 "give a smaller instance", counts=f"{variables:,} variables, "
-                 f"{coefficients:,} coefficients")
+                 "give a smaller instance", counts=f"{sizing.amount(variables)} variables, "
+                 f"{sizing.amount(coefficients)} coefficients")
     lp = pulp.LpProblem("tsp", pulp.LpMinimize)
     arcs = [(i, j) for i in range(n) for j in range(n) if i != j]
     x: dict[tuple[int, int], Any] = {}
