@@ -206,8 +206,11 @@ def check_node(root: Node) -> None:
     that would expand the document by more than :data:`MAX_ALIAS_NODES` nodes.
 
     Iterative, and linear in the number of distinct nodes: an alias bomb is measured
-    without being expanded.
+    without being expanded. Scalars (most of a document) are counted inline, never
+    pushed or memoised: this pass costs a fraction of the parse.
     """
+    if not isinstance(root, (SequenceNode, MappingNode)):
+        return
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
     on_path: set[int] = set()
@@ -218,12 +221,18 @@ def check_node(root: Node) -> None:
         key = id(node)
         if done:
             on_path.discard(key)
-            children = _children(node)
-            size[key] = 1 + sum(size[id(c)] for c in children)
-            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
-            if depth[key] > MAX_DEPTH:
+            total, deepest = 1, 1
+            for child in _children(node):
+                if isinstance(child, ScalarNode):
+                    total += 1
+                    deepest = deepest if deepest > 2 else 2
+                else:
+                    total += size[id(child)]
+                    deepest = max(deepest, depth[id(child)] + 1)
+            size[key], depth[key] = total, deepest
+            if deepest > MAX_DEPTH:
                 raise YamlLimitError(f"nested more than {MAX_DEPTH} levels deep", node)
-            if size[key] - distinct > MAX_ALIAS_NODES:
+            if total - distinct > MAX_ALIAS_NODES:
                 raise YamlLimitError(f"aliases expand to more than {MAX_ALIAS_NODES} extra "
                                      "values (an alias bomb?); write the values out", node)
             continue
@@ -232,9 +241,11 @@ def check_node(root: Node) -> None:
         if key in on_path:
             raise YamlLimitError("recursive alias (a value that contains itself)", node)
         on_path.add(key)
-        distinct += 1
+        children = _children(node)
+        distinct += 1 + len(children)  # scalars shared by aliases are over-counted: harmless
         stack.append((node, True))
-        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+        stack.extend((c, False) for c in children
+                     if not isinstance(c, ScalarNode) and id(c) not in size)
 
 
 def node_path(root: Node | None, target: Node | None) -> tuple[Any, ...] | None:
