@@ -95,8 +95,11 @@ def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
     answer is empty with status ``timeout``; on Ctrl-C the backend is asked to stop and
     whatever it returns is marked ``interrupted`` (no answer: :class:`SolveInterrupted`).
     The backend's :meth:`~Backend.prepare` runs first, outside the limit; its seconds
-    are ``info["compile_s"]`` when nonzero.
+    are ``info["compile_s"]`` when nonzero. ``info["backend_start_s"]`` is how long after
+    this call (compilation left out) the backend's ``solve`` began: the offset from the
+    backend's own clock, which its trace times use, to the caller's.
     """
+    called = time.perf_counter()
     # One-off work (compiling kernels) first, outside the time limit and the watchdog.
     options = {k: v for k, v in kwargs.items() if k not in ("seed", "time_limit")}
     try:
@@ -107,8 +110,13 @@ def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
         raise BackendError(backend.name, f"{type(exc).__name__}: {exc}") from exc
     stop = threading.Event()
     backend.stop_event = stop
-    outcome = run_watched(lambda: backend.solve(model, **kwargs),
-                          time_limit=kwargs.get("time_limit"), stop=stop)
+    entered: list[float] = []
+
+    def call() -> RawAnswer:
+        entered.append(time.perf_counter())
+        return backend.solve(model, **kwargs)
+
+    outcome = run_watched(call, time_limit=kwargs.get("time_limit"), stop=stop)
     if outcome.error is not None:
         exc = outcome.error
         if isinstance(exc, (QanError, KeyboardInterrupt)):
@@ -131,6 +139,8 @@ def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
         raw.info["status"] = "interrupted"
     if compile_s:
         raw.info["compile_s"] = compile_s
+    if entered:
+        raw.info["backend_start_s"] = max(0.0, entered[0] - called - compile_s)
     return raw
 
 
@@ -406,13 +416,16 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
             info["best_from_calibration_round"] = from_round
     if best is not None and best.repaired:
         info["best_repaired"] = True
-    # The samples behind the trace stay here: only their verified objectives go on.
-    info["verified_trace"] = verified_trace(problem, raw.trace, raw.sampleset is not None,
-                                            best, timing["solve_s"])
+    # The samples behind the trace stay here: only their verified objectives go on, on
+    # the clock of solve_s (the backend's own clock starts when its solve is called).
+    offset = float(raw.info.get("backend_start_s", 0.0))
+    info["verified_trace"] = verified_trace(
+        problem, [(t + offset, answer) for t, answer in raw.trace], raw.sampleset is not None,
+        best, timing["solve_s"])
     if early is not None:
         info["stop_at"] = stop_at
         if early.reached_s is not None:
-            info["stop_reached_s"] = early.reached_s
+            info["stop_reached_s"] = early.reached_s + offset
     result = Result(
         problem=problem.kind,
         name=problem.name,

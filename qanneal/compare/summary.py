@@ -149,7 +149,7 @@ def reported_times(info: Mapping[str, Any]) -> dict[str, float]:
 
 
 #: Times qanneal itself records in ``info`` (not the backend's): summarised elsewhere.
-OWN_TIMES = frozenset({"stop_reached_s"})
+OWN_TIMES = frozenset({"stop_reached_s", "backend_start_s"})
 
 
 def _timing_key(key: str) -> bool:
