@@ -50,8 +50,9 @@ def _colours(backends: Sequence[str]) -> dict[str, Any]:
 def objective_vs_time(runs: Sequence[Mapping[str, Any]], problems: Sequence[Mapping[str, Any]],
                       backends: Sequence[str], targets: Sequence[tuple[float | None, str]]
                       ) -> bytes:
-    """One panel per problem: each run's verified objective against its wall time."""
-    from qanneal.compare.summary import verified_objective
+    """One panel per problem: each run's anytime curve of verified objectives
+    (``info.verified_trace``, a step line) against its solve time, a dot where it ended."""
+    from qanneal.compare.summary import run_time, verified_objective
 
     shown = list(range(min(len(problems), MAX_PANELS)))
     cols = min(3, len(shown)) or 1
@@ -67,9 +68,18 @@ def objective_vs_time(runs: Sequence[Mapping[str, Any]], problems: Sequence[Mapp
         problem = problems[index]
         shown_points: list[tuple[float, float | None]] = []
         for name in backends:
-            pts = [(float(r["wall_s"]), verified_objective(r)) for r in runs
-                   if r.get("problem_index") == index and r.get("backend") == name
-                   and r.get("wall_s") is not None and verified_objective(r) is not None]
+            mine = [r for r in runs if r.get("problem_index") == index
+                    and r.get("backend") == name and verified_objective(r) is not None
+                    and run_time(r) is not None]
+            pts = [(float(run_time(r)), verified_objective(r)) for r in mine]
+            for r in mine:
+                curve = [(float(t), float(o)) for t, o in
+                         (r.get("info") or {}).get("verified_trace") or () if t > 0]
+                if curve:  # held until the run ended
+                    xs, ys = zip(*curve, (max(float(run_time(r)), curve[-1][0]), curve[-1][1]))
+                    ax.step(xs, ys, where="post", color=colours[name], alpha=0.45,
+                            linewidth=1)
+                    shown_points += curve
             shown_points += pts
             if pts:
                 xs, ys = zip(*pts)
@@ -86,7 +96,7 @@ def objective_vs_time(runs: Sequence[Mapping[str, Any]], problems: Sequence[Mapp
             ax.xaxis.set_minor_formatter(NullFormatter())  # crowded minor labels overlap
         sense = "max" if problem.get("sense") == "max" else "min"
         ax.set_title(f"{problem.get('name')} ({sense})", fontsize=10)
-        ax.set_xlabel("wall time per run (s)")
+        ax.set_xlabel("solve time (s)")
         ax.set_ylabel("objective")
         ax.grid(alpha=0.3)
         if slot == 0:
