@@ -6,22 +6,24 @@ Item ``i`` has value ``v_i`` and, for every capacity constraint ``k``, a weight
 OR-Library ``mknap`` files).
 
 CQM: one binary per item, objective ``-sum v_i x_i`` (maximise the value), and one
-``capacity[k]``: ``sum_i w_ki x_i <= C_k`` per dimension. The penalty conversion turns
-each capacity into ``(sum w x + slack - C)^2`` with a binary-expanded slack (dimod's
-``add_linear_inequality_constraint``, about ``log2 C`` slack bits per dimension), so the
-penalised QUBO needs integer weights and capacities; with fractional data the CQM
-still goes to ``exact``, ``milp`` and ``hybrid-cqm`` (scale the data to integers for the
-annealers). The default weight is the core's one-flip bound (``1.1 max v`` over the
-constraint's items, divided by the squared gcd of the weights), which makes any
-overload by one flip cost more than the item gains. Native MILP: the same linear
-model in PuLP.
+``capacity[k]``: ``sum_i w_ki x_i <= C_k`` per dimension. By default (``inequalities:
+auto``, :mod:`qanneal.inequalities`) a capacity whose slack would need 5 or more bits
+(``C >= 16``) becomes an unbalanced penalty ``-l1 h + l2 h^2`` with ``h = C - sum w x``:
+no slack variable, ``l1`` from the LP relaxation's dual. ``inequalities: slack`` keeps
+dimod's form ``(sum w x + slack - C)^2`` with a binary-expanded slack (about ``log2 C``
+bits per dimension; it needs integer weights and capacities, while unbalanced takes
+any), weighted by the core's one-flip bound (``1.1 max v`` over the constraint's items,
+divided by the squared gcd of the weights). Native MILP: the same linear model in PuLP.
 
 Slack-encoded capacities are a known weak spot of penalty QUBOs: the slack bits'
 coefficients (up to ``C/2``) make the penalty's energy scale dwarf the objective, and
 single flips rarely move between good packings. Measured with ``sa`` at its defaults
-(seed 7) on the three examples: 163 of 185 (knapsack-small), 244 of 291
-(knapsack-mknap), 2727 of 3068 (knapsack-dwave), always feasible; ``penalties: auto``
-reaches 183, 273 and 2739; the MILP proves the optimum in well under a second.
+(seed 7) and slack: 163 of 185 (knapsack-small), 244 of 291 (knapsack-mknap), 2727 of
+3068 (knapsack-dwave), always feasible; ``penalties: auto`` reached 183, 273 and 2739.
+Unbalanced penalisation at 10 s reaches 0.05-0.8% of the optimum on 100- to 500-item
+instances where slack stays 10-32% below (BENCHMARKS.md, "Inequalities: slack vs
+unbalanced penalisation"); it does not forbid overloads, so samples are verified (and
+``repair`` fixes overloaded ones on request) as always.
 
 The solution is ``{"items": [...]}`` (the chosen items, by name, in item order) with
 the derived ``value`` and ``load`` (the weight used per dimension). ``repair`` drops the
