@@ -115,6 +115,9 @@ def _validate(options: dict[str, Any]) -> dict[str, Any]:
     for key in ("msc", "ramp"):
         if isinstance(params[key], str) and params[key].lower() in ("true", "false"):
             params[key] = params[key].lower() == "true"
+    # YAML 1.1 reads a bare `off` (``-o onehot=off``, a problem file) as False.
+    if isinstance(params["onehot"], bool):
+        params["onehot"] = "auto" if params["onehot"] else "off"
     for key, allowed in _CHOICES.items():
         if params[key] not in allowed:
             raise InputError(
@@ -284,7 +287,7 @@ def uses_onehot(groups: Any, params: dict[str, Any]) -> bool:
 
     Only SA has the moves (not parallel tempering, nor multi-spin coding when forced).
     """
-    return bool(groups) and params["onehot"] == "auto" and params["method"] == "sa" and (
+    return bool(groups) and params["onehot"] in ("auto", True) and params["method"] == "sa" and (
         params["msc"] is not True)
 
 
