@@ -48,6 +48,10 @@ class MilpFormulation:
     lp: Any  # pulp.LpProblem; typed loosely so importing the model never needs PuLP
     extract: Callable[[], Any]
     native: bool = True
+    #: Whether the MILP's objective is the problem's (so its bound bounds the problem's
+    #: objective and a verified answer can be checked against it); False for a pure
+    #: feasibility model, e.g. colouring's decide mode.
+    certifies_objective: bool = True
 
 
 @dataclass

@@ -301,6 +301,38 @@ def _preferred(problem: Problem, a: Evaluation, b: Evaluation) -> bool:
     return ea < eb
 
 
+#: How far (relative to |bound|, at least 1e-9) a verified objective may sit from a
+#: solver's proven bound for its ``optimal`` to stand.
+CERTIFICATE_RTOL = 1e-6
+
+
+def _checked_status(problem: Problem, raw_info: dict[str, Any], best: Evaluation | None,
+                    info: dict[str, Any]) -> str:
+    """The run's status, with a solver's ``optimal`` kept only if the answer bears it out.
+
+    A MILP's certificate is about its own model; the answer is decoded and verified
+    independently. If the verified answer is infeasible, or its objective is worse than
+    the proven bound (a formulation or tolerance bug), ``optimal`` becomes ``feasible``
+    (or ``unverified``) and ``info["certificate_mismatch"]`` says why.
+    """
+    status = str(raw_info.get("status", "ok" if best is not None else "no answer"))
+    bound = raw_info.get("bound")
+    if status != "optimal" or best is None or bound is None \
+            or not raw_info.get("certifies_objective", True):
+        return status
+    if not best.feasible:
+        info["certificate_mismatch"] = "the solver's optimal answer fails verification"
+        return "unverified"
+    tol = max(1e-9, CERTIFICATE_RTOL * abs(float(bound)))
+    worse = (best.objective - bound if problem.sense == "min" else bound - best.objective)
+    if worse > tol:
+        info["certificate_mismatch"] = (
+            f"verified objective {best.objective!r} is worse than the proven bound "
+            f"{bound!r}: optimality not certified")
+        return "feasible"
+    return status
+
+
 def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
           seed: int | None = None, time_limit: float | None = None,
           penalties: PenaltySpec = None, polish_samples: bool = False, repair: bool = False,
@@ -441,7 +473,7 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         timing=timing,
         sense=problem.sense,
         known_optimum=problem.known_optimum,
-        status=str(raw.info.get("status", "ok" if best is not None else "no answer")),
+        status=_checked_status(problem, raw.info, best, info),
         seed=seed,
         num_samples=num_samples,
         num_feasible=num_feasible,

@@ -159,6 +159,7 @@ class MilpBackend(Backend):
             solutions.append(model.extract())
         info["bound"] = run.bound
         info["gap"] = relative_gap(info.get("milp_objective"), run.bound)
+        info["certifies_objective"] = model.certifies_objective
         if run.status == "optimal" and info["gap"] not in (None, 0.0) and info["gap"] > 1e-9:
             info["status"] = "feasible"  # stopped within a requested gap: not proven
         if time_limit is not None:

@@ -312,7 +312,7 @@ def coloring_milp(graph: nx.Graph, k: int, *, mode: Mode = "min") -> MilpFormula
             out[v] = on[0] if len(on) == 1 else (None if not on else on)
         return out
 
-    return MilpFormulation(lp=lp, extract=extract)
+    return MilpFormulation(lp=lp, extract=extract, certifies_objective=mode == "min")
 
 
 class ColoringOptions(Strict):
