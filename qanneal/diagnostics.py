@@ -209,7 +209,8 @@ def _advice(d: Diagnostics) -> list[Advice]:
             "slack-dominates",
             f"{d.slack_variables} slack variables for {d.original_variables} problem "
             "variables: inequality penalties dominate the model",
-            "write at-most-one constraints as sum(x) <= 1 (no slack), scale or tighten "
+            "write at-most-one constraints as sum(x) <= 1 (no slack), use "
+            "`inequalities: unbalanced` (no slack variables), scale or tighten "
             "inequality coefficients, or use a CQM backend (hybrid-cqm) or milp"))
     if d.dynamic_range > QPU_PRECISION_LIMIT:
         out.append(Advice(

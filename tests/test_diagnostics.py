@@ -46,6 +46,7 @@ def test_counts_and_embedding_of_a_cycle():
 
 def test_slack_and_penalty_warnings():
     problem = knapsack([3, 4, 5], [200, 300, 400], 700)
+    problem.inequalities = "slack"  # the default would encode cap without slack
     d = inspect_problem(problem, embed=False)
     bqm, _ = problem.to_bqm()
     assert d.slack_variables == bqm.num_variables - 3 > 3
