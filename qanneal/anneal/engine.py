@@ -308,7 +308,7 @@ def prepare(bqm: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
     (:mod:`.onehot_kernel`), so ``bqm`` should carry no penalty for them. With
     ``onehot="off"`` they are ignored: ``bqm`` must then penalise them itself.
 
-    >>> bqm = dimod.BQM({"a": 1.0}, {}, 0.0, "SPIN")
+    >>> bqm = dimod.BQM({"a": 1.0, "b": -1.0}, {("a", "b"): -0.5}, 0.0, "SPIN")
     >>> p = prepare(bqm, num_sweeps=10)
     >>> p.runner.kernel, p.compile_s >= 0
     ('sa-dense-table', True)
