@@ -340,15 +340,20 @@ def prepare(bqm: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
     runner = _Runner(arrays, params, beta_stored)
     announce_compile(runner.kernel)
     t0 = time.perf_counter()
+    _load_kernel(runner, threads)
+    prepared.compile_s = time.perf_counter() - t0
+    prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta_stored
+    return prepared
+
+
+def _load_kernel(runner: Any, threads: int) -> None:
+    """One discarded sweep of one read: compiles the runner's kernel or loads it."""
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
         runner.run(np.zeros(1, dtype=np.uint64), 1)
     finally:
         numba.set_num_threads(previous)
-    prepared.compile_s = time.perf_counter() - t0
-    prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta_stored
-    return prepared
 
 
 def _prepare_onehot(prepared: Prepared, threads: int) -> Prepared:
@@ -367,12 +372,7 @@ def _prepare_onehot(prepared: Prepared, threads: int) -> Prepared:
     else:
         beta = tuple(params["beta_range"])
     runner = onehot_kernel.OneHotRunner(arrays, beta, params["beta_schedule_type"])
-    previous = numba.get_num_threads()
-    numba.set_num_threads(threads)
-    try:
-        runner.run(np.zeros(1, dtype=np.uint64), 1)
-    finally:
-        numba.set_num_threads(previous)
+    _load_kernel(runner, threads)
     # The probe of the temperature range compiles with the kernel: both count here.
     prepared.compile_s = time.perf_counter() - t0
     prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta

@@ -243,6 +243,18 @@ def _below(w, size):
 
 
 @njit(cache=True)
+def _shuffle(arr, a, size, rng):
+    """Fisher-Yates on ``arr[a:a + size]`` in place; returns the rng."""
+    for i in range(size - 1, 0, -1):
+        rng, w = draw64(rng)
+        j = _below(w >> _S32, i + 1)
+        t = arr[a + i]
+        arr[a + i] = arr[a + j]
+        arr[a + j] = t
+    return rng
+
+
+@njit(cache=True)
 def _flip(x, f, k, indptr, indices, data):
     """Flip x_k and update its neighbours' fields."""
     d = 1 - 2 * np.int64(x[k])
@@ -268,12 +280,7 @@ def _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, uni
         size = group_ptr[g + 1] - a
         for i in range(size):
             garr[a + i] = group_vars[a + i]
-        for i in range(size - 1, 0, -1):
-            rng, w = draw64(rng)
-            j = _below(w >> _S32, i + 1)
-            t = garr[a + i]
-            garr[a + i] = garr[a + j]
-            garr[a + j] = t
+        rng = _shuffle(garr, a, size, rng)
         for i in range(size):
             gpos[garr[a + i]] = i
             if i < group_count[g]:
@@ -287,12 +294,7 @@ def _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, uni
             for _ in range(col_counts[col_ptr[b] + j]):
                 rcol[base + i] = j
                 i += 1
-        for i in range(r - 1, 0, -1):
-            rng, w = draw64(rng)
-            j = _below(w >> _S32, i + 1)
-            t = rcol[base + i]
-            rcol[base + i] = rcol[base + j]
-            rcol[base + j] = t
+        rng = _shuffle(rcol, base, r, rng)
         for i in range(r):
             x[block_vars[block_ptr[b] + i * c + rcol[base + i]]] = 1
     for i in range(n):
