@@ -26,7 +26,18 @@ from qanneal.spec import Spec, load, load_problem
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):  # noqa: ANN202  (PEP 562)
+    # AnnealSampler imports numba on first use only: `import qanneal` stays light.
+    if name == "AnnealSampler":
+        from qanneal.anneal.sampler import AnnealSampler
+
+        return AnnealSampler
+    raise AttributeError(f"module 'qanneal' has no attribute {name!r}")
+
+
 __all__ = [
+    "AnnealSampler",
     "BackendError",
     "BackendUnavailable",
     "InputError",

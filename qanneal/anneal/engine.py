@@ -49,7 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "num_reads": None,  # 16 for SA (MSC anneals 512 replicas a vector), 4 runs for PT
     "num_sweeps": 1000,
     "beta_range": None,  # [beta_min, beta_max] in the BQM's energy units; None: automatic
-    "beta_schedule_type": "geometric",
+    "beta_schedule_type": "geometric",  # or "linear", or "custom" with beta_schedule
+    "beta_schedule": None,  # custom: the betas swept, in the BQM's energy units
+    "num_sweeps_per_beta": 1,  # sweeps at each beta (num_sweeps must be a multiple)
     "method": "sa",
     "num_replicas": None,  # PT: ~0.75 sqrt(n) clipped to 8..64 (3-regular n=2000: 34)
     "threads": None,  # None: every core numba may use
@@ -59,7 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "onehot": "auto",  # one-hot moves when groups are handed over (onehot_groups); "off"
 }
 _CHOICES = {
-    "beta_schedule_type": ("geometric", "linear"),
+    "beta_schedule_type": ("geometric", "linear", "custom"),
     "method": ("sa", "pt"),
     "layout": ("auto", "csr", "dense"),
     "msc": ("auto", True, False),
@@ -141,7 +143,50 @@ def _validate(options: dict[str, Any]) -> dict[str, Any]:
             raise InputError("needs 0 < beta_min <= beta_max (0 <= for a linear schedule), "
                              f"got {br!r}", field="beta_range")
         params["beta_range"] = [lo, hi]
+    params["num_sweeps_per_beta"] = _positive_int(params, "num_sweeps_per_beta")
+    _validate_schedule(params, options)
     return params
+
+
+def _validate_schedule(params: dict[str, Any], options: dict[str, Any]) -> None:
+    """``beta_schedule`` with ``beta_schedule_type: custom`` (then it fixes num_sweeps and
+    beta_range), ``num_sweeps`` a multiple of ``num_sweeps_per_beta`` otherwise."""
+    per = params["num_sweeps_per_beta"]
+    if params["beta_schedule_type"] != "custom":
+        if params["beta_schedule"] is not None:
+            raise InputError("is only taken with beta_schedule_type: custom",
+                             field="beta_schedule")
+        if params["num_sweeps"] % per:
+            raise InputError(f"must be a multiple of num_sweeps_per_beta ({per}), got "
+                             f"{params['num_sweeps']}", field="num_sweeps")
+        return
+    if params["method"] != "sa":
+        raise InputError("a custom beta_schedule is for SA (method: sa); parallel tempering "
+                         "takes beta_range", field="beta_schedule")
+    raw = params["beta_schedule"]
+    if raw is None:
+        raise InputError("beta_schedule_type: custom needs beta_schedule (a list of betas)",
+                         field="beta_schedule")
+    try:
+        betas = np.asarray(raw, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"must be a list of numbers, got {raw!r}",
+                         field="beta_schedule") from None
+    # +inf is a greedy (zero-temperature) sweep: allowed, as in dwave-samplers.
+    if betas.size == 0 or np.isnan(betas).any() or (betas < 0).any():
+        raise InputError("must be a non-empty list of betas >= 0", field="beta_schedule")
+    sweeps = betas.size * per
+    if "num_sweeps" in options and params["num_sweeps"] != sweeps:
+        raise InputError(f"must be len(beta_schedule) * num_sweeps_per_beta = {sweeps} (or "
+                         f"left out) with a custom schedule, got {params['num_sweeps']}",
+                         field="num_sweeps")
+    br = params["beta_range"]
+    if br is not None and (br[0] != betas[0] or br[-1] != betas[-1]):
+        raise InputError("must be left out, or equal the custom schedule's first and last "
+                         "betas", field="beta_range")
+    params["beta_schedule"] = betas.tolist()
+    params["num_sweeps"] = sweeps
+    params["beta_range"] = [float(betas[0]), float(betas[-1])]
 
 
 def _batch_seeds(entropy: int, batch: int, count: int) -> np.ndarray:
@@ -158,6 +203,9 @@ class _Runner:
         self.method = params["method"]
         self.beta_stored = beta_stored
         self.schedule_type = params["beta_schedule_type"]
+        self.per_beta = params["num_sweeps_per_beta"]
+        self.custom = (None if params["beta_schedule"] is None
+                       else np.asarray(params["beta_schedule"], dtype=np.float64))
         msc_ok = a.msc_applicable() and msc.msc_supported(a.degrees)
         if params["msc"] is True and not msc_ok:
             raise InputError(
@@ -184,7 +232,14 @@ class _Runner:
     def schedule(self, sweeps: int) -> tuple[np.ndarray, np.ndarray | None]:
         """(betas, threshold table or None) of an SA anneal of ``sweeps`` sweeps."""
         if sweeps not in self._schedules:
-            betas = beta_schedule(self.beta_stored, sweeps, self.schedule_type)
+            if self.custom is not None:  # in BQM units; every batch anneals all of it
+                betas = self.custom * self.arrays.scale
+            else:
+                steps = max(1, sweeps // self.per_beta)
+                # One beta only: the cold end (a single sweep at the target, as dwave).
+                betas = (np.array([self.beta_stored[1]]) if steps == 1 else
+                         beta_schedule(self.beta_stored, steps, self.schedule_type))
+            betas = np.repeat(betas, self.per_beta)[:max(sweeps, 1)]
             table = None
             if not self.use_msc and (self.layout == "dense" or self.tsize):
                 table = threshold_table(betas, self.tsize)
@@ -207,11 +262,15 @@ class _Runner:
             return num_seeds * len(self.ladder) * sweeps * n
         return num_seeds * sweeps * n
 
-    def run(self, seeds: np.ndarray, sweeps: int
+    def run(self, seeds: np.ndarray, sweeps: int, init: np.ndarray | None = None
             ) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+        """Anneal one read per seed; ``init``: (reads, n) int8 start spins (SA CSR and
+        dense kernels only; :func:`prepare` keeps MSC and PT away from them)."""
         a = self.arrays
         n = a.num_variables
         k = len(seeds)
+        if init is None:  # (0, n): random starts, the same kernel signature
+            init = np.empty((0, n), dtype=np.int8)
         extra: dict[str, Any] = {}
         if self.use_msc:
             betas, _ = self.schedule(sweeps)
@@ -233,12 +292,12 @@ class _Runner:
             return spins, None, extra
         betas, table = self.schedule(sweeps)
         if self.layout == "dense":
-            kernels.anneal_dense(a.h, self.dense, betas, table, seeds, spins, energy)
+            kernels.anneal_dense(a.h, self.dense, betas, table, seeds, init, spins, energy)
         elif self.tsize:
-            kernels.anneal_csr_int(a.h, a.indptr, a.indices, a.data, table, seeds,
+            kernels.anneal_csr_int(a.h, a.indptr, a.indices, a.data, table, seeds, init,
                                    spins, energy)
         else:
-            kernels.anneal_csr(a.h, a.indptr, a.indices, a.data, betas, seeds, spins,
+            kernels.anneal_csr(a.h, a.indptr, a.indices, a.data, betas, seeds, init, spins,
                                energy)
         return spins, None, extra
 
@@ -258,7 +317,8 @@ def _check_energy(bqm: dimod.BinaryQuadraticModel, sample: np.ndarray,
 
 
 def _empty_result(bqm: dimod.BinaryQuadraticModel, params: dict[str, Any]) -> AnnealResult:
-    ss = dimod.SampleSet.from_samples_bqm((np.empty((1, 0), dtype=np.int8), []), bqm)
+    rows = params["num_reads"]  # one (empty) row per read, as dwave-samplers
+    ss = dimod.SampleSet.from_samples_bqm((np.empty((rows, 0), dtype=np.int8), []), bqm)
     return AnnealResult(ss, {"sweeps": 0, "restarts": 0, "batches": 0, "flip_attempts": 0,
                              "attempts_per_s": 0.0, "beta_range": None, "compile_s": 0.0},
                         params)
@@ -280,19 +340,22 @@ class Prepared:
     beta_stored: tuple[float, float] | None = None
     compile_s: float = 0.0  # loading or compiling the kernel (one discarded sweep)
     onehot_groups: Any = None  # the qanneal.onehot.OneHotGroups handed over, if any
+    initial_states: bool = False  # prepared for runs from given states (no MSC, no PT)
 
 
 def uses_onehot(groups: Any, params: dict[str, Any]) -> bool:
     """Whether a run with these (validated) options moves inside the one-hot groups.
 
-    Only SA has the moves (not parallel tempering, nor multi-spin coding when forced).
+    Only SA has the moves (not parallel tempering, nor multi-spin coding when forced),
+    on a geometric or linear schedule of one sweep per beta.
     """
     return bool(groups) and params["onehot"] in ("auto", True) and params["method"] == "sa" and (
-        params["msc"] is not True)
+        params["msc"] is not True) and params["beta_schedule_type"] != "custom" and (
+        params["num_sweeps_per_beta"] in (1, None))
 
 
 def prepare(bqm: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
-            **options: Any) -> Prepared:
+            initial_states: bool = False, **options: Any) -> Prepared:
     """Validate ``options``, convert ``bqm`` and compile (or load) the kernel it needs.
 
     The kernel is made ready by one discarded sweep of one read: numba compiles a
@@ -308,6 +371,11 @@ def prepare(bqm: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
     (:mod:`.onehot_kernel`), so ``bqm`` should carry no penalty for them. With
     ``onehot="off"`` they are ignored: ``bqm`` must then penalise them itself.
 
+    ``initial_states=True`` prepares for runs from given states (:func:`anneal`'s
+    ``initial_states``): only the SA CSR and dense kernels take them, so multi-spin
+    coding is left out under ``msc="auto"`` and refused when forced, as are parallel
+    tempering and one-hot moves.
+
     >>> bqm = dimod.BQM({"a": 1.0, "b": -1.0}, {("a", "b"): -0.5}, 0.0, "SPIN")
     >>> p = prepare(bqm, num_sweeps=10)
     >>> p.runner.kernel, p.compile_s >= 0
@@ -321,7 +389,16 @@ def prepare(bqm: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
     threads = min(params["threads"] or numba.config.NUMBA_NUM_THREADS,
                   numba.config.NUMBA_NUM_THREADS)
     params["threads"] = threads
-    prepared = Prepared(bqm, dict(options), params, onehot_groups=onehot_groups)
+    prepared = Prepared(bqm, dict(options), params, onehot_groups=onehot_groups,
+                        initial_states=initial_states)
+    if initial_states:
+        if params["method"] == "pt" or params["msc"] is True:
+            raise InputError("initial states are taken by SA without multi-spin coding "
+                             "only (method: sa, msc: auto or false)", field="initial_states")
+        if uses_onehot(onehot_groups, params):
+            raise InputError("initial states are not taken with one-hot moves; pass "
+                             "onehot: off", field="initial_states")
+        params["msc"] = False
     if bqm.num_variables == 0:
         return prepared
     if uses_onehot(onehot_groups, params):
@@ -383,11 +460,15 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
            time_limit: float | None = None, should_stop: Callable[[], bool] | None = None,
            prepared: Prepared | None = None, onehot_groups: Any = None,
            on_improvement: Callable[[float, dict[Any, int]], None] | None = None,
-           **options: Any) -> AnnealResult:
+           initial_states: np.ndarray | None = None, **options: Any) -> AnnealResult:
     """Anneal ``bqm``; see :data:`DEFAULTS` for the options.
 
-    ``should_stop`` is polled between batches: when it turns true (Ctrl-C, or the
-    caller's watchdog) the best samples so far are returned. ``on_improvement(seconds,
+    ``should_stop`` is polled between batches, and inside a batch after every
+    ``threads`` reads (reads run ``threads`` at a time anyway, and each read keeps its
+    seed, so the samples do not change): when it turns true (Ctrl-C, the caller's
+    watchdog, a sampler's ``interrupt_function``) the best samples so far are returned.
+    ``initial_states``: ``(num_reads, n)`` values of the BQM's vartype, columns in
+    ``bqm.variables`` order: read ``r`` of every batch starts from row ``r``. ``on_improvement(seconds,
     sample)`` is called with each new trace entry, before ``should_stop`` is polled (a
     caller that verifies answers can stop the run at its target). ``prepared`` (from
     :func:`prepare` on this very ``bqm`` with these ``options``) skips conversion and
@@ -405,9 +486,11 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     if time_limit is not None and not time_limit > 0:
         raise InputError(f"must be a positive number of seconds, got {time_limit!r}",
                          field="time_limit")
+    with_init = initial_states is not None
     if (prepared is None or prepared.bqm is not bqm or prepared.options != options
-            or prepared.onehot_groups is not onehot_groups):
-        prepared = prepare(bqm, onehot_groups, **options)
+            or prepared.onehot_groups is not onehot_groups
+            or prepared.initial_states != with_init):
+        prepared = prepare(bqm, onehot_groups, with_init, **options)
     params = dict(prepared.params)
     threads = params["threads"]
     entropy = np.random.SeedSequence(seed).entropy
@@ -417,6 +500,21 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     arrays, runner = prepared.arrays, prepared.runner
     num_reads = params["num_reads"]
     per_batch = runner.seeds_per_batch(num_reads)
+    init = None
+    if with_init:
+        init = np.asarray(initial_states)
+        if init.shape != (num_reads, arrays.num_variables):
+            raise InputError(f"must be {num_reads} rows (num_reads) of {arrays.num_variables} "
+                             f"values, got shape {init.shape}", field="initial_states")
+        if bqm.vartype is dimod.BINARY:
+            init = 2 * init - 1
+        if not np.isin(init, (-1, 1)).all():
+            raise InputError(f"values must be those of a {bqm.vartype.name} model",
+                             field="initial_states")
+        init = np.ascontiguousarray(init, dtype=np.int8)
+    # Reads per kernel call when someone may interrupt: one round of the threads (MSC:
+    # one vector of seeds per thread).
+    chunk = per_batch if should_stop is None else threads * (msc.LANES if runner.use_msc else 1)
 
     best_spins = np.empty((0, arrays.num_variables), dtype=np.int8)
     best_energy = np.empty(0)
@@ -426,7 +524,10 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     trace_samples: list[tuple[float, np.ndarray]] = []  # ... and that best sample
     attempts = 0
     kernel_time = 0.0
-    ramp = params["ramp"] and time_limit is not None and runner.method == "sa"
+    interrupted = False
+    # A custom schedule is annealed whole in every batch (no shorter ramp batches).
+    ramp = params["ramp"] and time_limit is not None and runner.method == "sa" and (
+        params["beta_schedule"] is None)
     start = time.perf_counter()
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
@@ -435,10 +536,27 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
             batch = len(sweeps_run)
             sweeps = batch_sweeps(batch, params["num_sweeps"], ramp)
             t0 = time.perf_counter()
-            spins, stored, extra = runner.run(_batch_seeds(entropy, batch, per_batch), sweeps)
+            seeds = _batch_seeds(entropy, batch, per_batch)
+            parts: list[tuple[np.ndarray, np.ndarray | None, dict[str, Any]]] = []
+            for lo in range(0, per_batch, chunk):
+                if init is None:
+                    parts.append(runner.run(seeds[lo:lo + chunk], sweeps))
+                else:
+                    parts.append(runner.run(seeds[lo:lo + chunk], sweeps, init[lo:lo + chunk]))
+                if lo + chunk < per_batch and should_stop is not None and should_stop():
+                    interrupted = True
+                    break
+            done = sum(len(p[0]) for p in parts) // (64 if runner.use_msc else 1)
+            spins = np.concatenate([p[0] for p in parts])
+            stored = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
+            extra = {}
+            for key in parts[0][2]:  # per-read rates weighted by reads; counts summed
+                values = [p[2][key] * (len(p[0]) if key == "swap_acceptance" else 1)
+                          for p in parts]
+                extra[key] = sum(values) / (len(spins) if key == "swap_acceptance" else 1)
             kernel_time += time.perf_counter() - t0
             sweeps_run.append(sweeps)
-            attempts += runner.attempts(per_batch, sweeps)
+            attempts += runner.attempts(done, sweeps)
             extras.append(extra)
             if stored is not None:  # multi-spin coding: counted from the final words
                 energy = arrays.scale * stored + arrays.offset
@@ -455,9 +573,10 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
                 if on_improvement is not None:
                     on_improvement(now - start, dict(zip(arrays.variables,
                                                          trace_samples[-1][1].tolist())))
-            if time_limit is None or batch + 1 >= _MAX_BATCHES:
+            if interrupted or time_limit is None or batch + 1 >= _MAX_BATCHES:
                 break
             if should_stop is not None and should_stop():
+                interrupted = True
                 break
             # The next batch would overrun: it costs about this one per sweep.
             ahead = (now - t0) * batch_sweeps(batch + 1, params["num_sweeps"], ramp) / sweeps
@@ -480,7 +599,9 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
         "batch_sweeps": sweeps_run[:RAMP_STEPS + 1],
         "best_trace": trace,
         "restarts": batches - 1,
-        "reads_total": batches * (64 * per_batch if runner.use_msc else per_batch),
+        "reads_total": (batches - 1) * (64 * per_batch if runner.use_msc else per_batch)
+        + (64 * done if runner.use_msc else done),
+        "interrupted": interrupted,
         "flip_attempts": attempts,
         "attempts_per_s": attempts / kernel_time if kernel_time > 0 else 0.0,
         "kernel_time": kernel_time,

@@ -85,6 +85,16 @@ def random_spins(s: np.ndarray, rng: np.uint64) -> np.uint64:
     return rng
 
 
+@njit(cache=True, inline="always")
+def start_spins(s: np.ndarray, init: np.ndarray, r: int, rng: np.uint64) -> np.uint64:
+    """Read ``r``'s first state: ``init[r]`` if given, else random (same draws as before
+    initial states existed, so a seed gives the same samples)."""
+    if init.shape[0] > 0:
+        s[:] = init[r]
+        return rng
+    return random_spins(s, rng)
+
+
 @njit(cache=True)
 def fields_csr(s, f, h, indptr, indices, data) -> None:
     for i in range(s.shape[0]):
@@ -238,9 +248,11 @@ def sweep_dense(s, f, J, beta, table_row, rng):
 
 
 @njit(cache=True, parallel=True)
-def anneal_csr(h, indptr, indices, data, betas, seeds, out_spins, out_energy) -> None:
+def anneal_csr(h, indptr, indices, data, betas, seeds, init, out_spins, out_energy) -> None:
     """Independent SA reads (one per seed) over the beta schedule, CSR, real-valued.
 
+    Read ``r`` starts from ``init[r]`` when ``init`` has rows (``initial_states``), else
+    from random spins; ``init`` is ``(0, n)`` then, so every call has one signature.
     Results go to ``out_spins`` (reads, n) int8 and ``out_energy`` (stored units).
     """
     n = h.shape[0]
@@ -248,7 +260,7 @@ def anneal_csr(h, indptr, indices, data, betas, seeds, out_spins, out_energy) ->
         rng = seed_state(seeds[r])
         s = out_spins[r]
         f = np.empty(n, dtype=np.float64)
-        rng = random_spins(s, rng)
+        rng = start_spins(s, init, r, rng)
         fields_csr(s, f, h, indptr, indices, data)
         for t in range(betas.shape[0]):
             rng, _ = sweep_csr(s, f, indptr, indices, data, betas[t], rng)
@@ -256,13 +268,14 @@ def anneal_csr(h, indptr, indices, data, betas, seeds, out_spins, out_energy) ->
 
 
 @njit(cache=True, parallel=True)
-def anneal_csr_int(h, indptr, indices, data, table, seeds, out_spins, out_energy) -> None:
+def anneal_csr_int(h, indptr, indices, data, table, seeds, init, out_spins,
+                   out_energy) -> None:
     """As :func:`anneal_csr` for integer h, J: ``table`` is (sweeps, K) thresholds."""
     jint = data.astype(np.int32)
     for r in prange(seeds.shape[0]):
         rng = seed_state(seeds[r])
         s = out_spins[r]
-        rng = random_spins(s, rng)
+        rng = start_spins(s, init, r, rng)
         f = int_fields(s, h, indptr, indices, data)
         for t in range(table.shape[0]):
             rng, _ = sweep_csr_int(s, f, indptr, indices, jint, table[t], rng)
@@ -270,7 +283,7 @@ def anneal_csr_int(h, indptr, indices, data, table, seeds, out_spins, out_energy
 
 
 @njit(cache=True, parallel=True)
-def anneal_dense(h, J, betas, table, seeds, out_spins, out_energy) -> None:
+def anneal_dense(h, J, betas, table, seeds, init, out_spins, out_energy) -> None:
     """As :func:`anneal_csr`, on the dense symmetric matrix ``J`` (zero diagonal).
 
     ``table`` is ``(len(betas), K)`` thresholds, or ``(len(betas), 0)`` for ``exp``.
@@ -280,7 +293,7 @@ def anneal_dense(h, J, betas, table, seeds, out_spins, out_energy) -> None:
         rng = seed_state(seeds[r])
         s = out_spins[r]
         f = np.empty(n, dtype=np.float64)
-        rng = random_spins(s, rng)
+        rng = start_spins(s, init, r, rng)
         fields_dense(s, f, h, J)
         for t in range(betas.shape[0]):
             rng, _ = sweep_dense(s, f, J, betas[t], table[t], rng)

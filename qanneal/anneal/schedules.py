@@ -95,7 +95,8 @@ def _fill_table(betas: np.ndarray, table: np.ndarray) -> None:
     for t in range(betas.shape[0]):
         k = 0
         while k < table.shape[1]:
-            x = betas[t] * (2.0 * k)
+            # k = 0 (no uphill step) is always accepted, even at beta = inf (inf * 0 = nan).
+            x = betas[t] * (2.0 * k) if k > 0 else 0.0
             if x > 37.5:
                 break
             table[t, k] = np.int64(min(np.floor(np.exp(-x) * ONE), ONE))
