@@ -36,6 +36,7 @@ from qanneal.errors import (
     printable,
     safe_resolve,
 )
+from qanneal.formats._common import data_suffix
 from qanneal.inequalities import check_spec
 from qanneal.io import register_input
 from qanneal.model import Problem
@@ -302,12 +303,13 @@ def load_problem(path: str | Path, problem_type: str | None = None, *,
     except OSError as exc:  # a symlink loop (ELOOP), a name too long, no permission
         raise InputError(f"cannot open file: {exc.strerror or exc}", file=path) from None
     if problem_type is None:
-        candidates = problem_type_for_extension(path.suffix)
+        suffix = data_suffix(path)  # past .gz / .xz: 'x.qs.xz' is a .qs file
+        candidates = problem_type_for_extension(suffix)
         if len(candidates) != 1:
             hint = (f"one of: {', '.join(candidates)}" if candidates
                     else f"one of: {', '.join(problem_type_names())}")
             raise InputError(f"cannot tell the problem type from the extension "
-                             f"{path.suffix or '(none)'!r}; pass --problem ({hint})",
+                             f"{suffix or '(none)'!r}; pass --problem ({hint})",
                              file=path)
         problem_type = candidates[0]
     ptype = load_problem_type(problem_type)

@@ -11,6 +11,7 @@ format                     reader                                 extensions
 =========================  =====================================  ==================
 rudy / Gset max-cut        :func:`read_rudy`, :func:`write_rudy`  .rud .gset
 QUBO COO text              :func:`read_coo`, :func:`write_coo`    .coo .qubo
+QOBLIB QUBO (.qs)          :func:`read_qs`, :func:`qs_to_bqm`     .qs
 DIMACS graph               :func:`read_dimacs_graph`              .col .clq .dimacs
 TSPLIB                     :func:`read_tsplib`,                   .tsp .atsp
                            :func:`read_tsplib_tour`               (.tour)
@@ -20,6 +21,9 @@ knapsack OR-Lib / D-Wave   :func:`read_mknap`,                    .txt .csv
                            :func:`read_knapsack_csv`
 flow shop Taillard/OR-Lib  :func:`read_flowshop`                  .txt
 =========================  =====================================  ==================
+
+Any of them may be ``.gz`` or ``.xz`` compressed (``labs005.qs.xz``): :func:`open_text`
+inflates it, refusing more than ``MAX_BYTES`` of decompressed data.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qanneal.errors import InputError
-from qanneal.formats._common import MAX_BYTES, open_text
+from qanneal.formats._common import MAX_BYTES, data_suffix, open_text
 from qanneal.formats.coo import read_coo, write_coo
 from qanneal.formats.dimacs import read_dimacs_graph
 from qanneal.formats.flowshop import read_flowshop
@@ -40,6 +44,7 @@ from qanneal.formats.portfolio import (
     read_returns_csv,
     returns_from_prices,
 )
+from qanneal.formats.qs import qs_to_bqm, read_qs
 from qanneal.formats.rudy import read_rudy, write_rudy
 from qanneal.formats.tsplib import read_tsplib, read_tsplib_tour
 
@@ -55,7 +60,9 @@ __all__ = [
     "read_knapsack_csv",
     "read_mknap",
     "read_orlib_portfolio",
+    "qs_to_bqm",
     "read_prices_csv",
+    "read_qs",
     "read_returns_csv",
     "read_rudy",
     "read_tsplib",
@@ -70,6 +77,7 @@ EXTENSIONS: dict[str, str] = {
     ".gset": "rudy",
     ".coo": "coo",
     ".qubo": "coo",
+    ".qs": "qs",
     ".col": "dimacs",
     ".clq": "dimacs",
     ".dimacs": "dimacs",
@@ -87,7 +95,7 @@ def detect_format(path: str | Path) -> str:
     >>> detect_format("graphs/G1.RUD")
     'rudy'
     """
-    suffix = Path(path).suffix.lower()
+    suffix = data_suffix(path)
     if suffix not in EXTENSIONS:
         known = ", ".join(sorted(EXTENSIONS))
         raise InputError(

@@ -3,12 +3,18 @@
 Every reader goes through :func:`open_text` so that the checks a user can trip over
 (missing file, directory, huge file, binary or non-UTF-8 bytes) are made once and
 reported the same way: as an :class:`~qanneal.errors.InputError` naming the file.
+Files ending in ``.gz`` or ``.xz`` are decompressed on the fly (:func:`read_bytes`),
+and the limit applies to the decompressed bytes, so a decompression bomb is refused
+after at most ``max_bytes`` bytes have been inflated.
 """
 
 from __future__ import annotations
 
+import gzip
+import lzma
 import math
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +55,8 @@ def open_text(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Iterator[tuple[i
     """Check ``path`` and return an iterator of ``(lineno, line)`` (1-based, newline stripped).
 
     The checks run now, not on first iteration, so a bad path fails at the call:
-    the file must exist, be a regular file of at most ``max_bytes`` bytes, contain no
+    the file must exist, be a regular file of at most ``max_bytes`` bytes (decompressed,
+    for ``.gz`` and ``.xz``: :func:`read_bytes`), contain no
     NUL byte (binary) and decode as UTF-8 (a leading BOM is dropped). Lines are split
     on ``\\n`` only (``\\r\\n`` accepted), so line numbers match what an editor shows.
 
@@ -59,6 +66,47 @@ def open_text(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Iterator[tuple[i
     >>> list(open_text(f.name))
     [(1, 'a'), (2, 'b')]
     >>> os.unlink(f.name)
+    """
+    data = read_bytes(path, max_bytes=max_bytes)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError("binary data (NUL byte); expected a UTF-8 text file", file=path, line=line)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"byte 0x{data[exc.start]:02x} is not valid UTF-8; expected a UTF-8 text file",
+            file=path,
+            line=line,
+        ) from None
+    return _lines(text)
+
+
+#: Compressed file suffixes read transparently, and the module that inflates each.
+COMPRESSED = {".gz": gzip, ".xz": lzma}
+
+
+def data_suffix(path: PathLike) -> str:
+    """The format suffix of ``path``, lower case, past a compression suffix.
+
+    >>> data_suffix("bench/labs005.qs.xz"), data_suffix("g.RUD"), data_suffix("x.gz")
+    ('.qs', '.rud', '.gz')
+    """
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if len(suffixes) >= 2 and suffixes[-1] in COMPRESSED:
+        return suffixes[-2]
+    return suffixes[-1] if suffixes else ""
+
+
+def read_bytes(path: PathLike, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, decompressed if it ends in ``.gz`` or ``.xz``.
+
+    At most ``max_bytes`` are read or inflated: a larger file, or a compressed one that
+    inflates past the limit (a decompression bomb), is refused with an
+    :class:`~qanneal.errors.InputError` naming the file, as is a missing file, a
+    directory or corrupt compressed data.
     """
     p = Path(path)
     try:
@@ -75,27 +123,33 @@ def open_text(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Iterator[tuple[i
             "refusing to read it",
             file=path,
         )
+    module = COMPRESSED.get(p.suffix.lower())
     try:
-        data = p.read_bytes()
+        if module is None:
+            with open(p, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        else:
+            # Read one byte past the limit through the decompressor: memory stays
+            # bounded whatever the compression ratio.
+            with module.open(p, "rb") as fh:
+                data = fh.read(max_bytes + 1)
     except OSError as exc:
+        if module is not None and exc.errno is None:  # gzip's BadGzipFile, truncated data
+            raise InputError(f"not valid {p.suffix.lower()[1:]} data ({exc}); expected a "
+                             f"{p.suffix.lower()}-compressed text file", file=path) from None
         raise InputError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    except (lzma.LZMAError, zlib.error, EOFError) as exc:
+        raise InputError(f"not valid {p.suffix.lower()[1:]} data ({exc or 'truncated'}); "
+                         f"expected a {p.suffix.lower()}-compressed text file",
+                         file=path) from None
     register_input(p)  # no output of this run may overwrite it
-    if len(data) > max_bytes:  # grew between stat and read
+    if len(data) > max_bytes:
+        if module is not None:
+            raise InputError(f"decompresses to more than the {_size(max_bytes)} limit; "
+                             "refusing to inflate it further (a decompression bomb?)",
+                             file=path)
         raise InputError(f"file is larger than the {_size(max_bytes)} limit", file=path)
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        raise InputError("binary data (NUL byte); expected a UTF-8 text file", file=path, line=line)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"byte 0x{data[exc.start]:02x} is not valid UTF-8; expected a UTF-8 text file",
-            file=path,
-            line=line,
-        ) from None
-    return _lines(text)
+    return data
 
 
 def _size(n: int) -> str:

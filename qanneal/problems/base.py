@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from qanneal.errors import InputError
+from qanneal.formats._common import data_suffix
 from qanneal.model import Problem
 from qanneal.validation import validate
 
@@ -104,7 +105,7 @@ def pick_format(path: Path, explicit: str | None, known: Mapping[str, str],
             raise InputError(f"unknown format {explicit!r}; allowed: "
                              f"{', '.join(sorted(set(known.values())))}", field=field)
         return explicit
-    fmt = known.get(path.suffix.lower())
+    fmt = known.get(data_suffix(path))  # past .gz / .xz: 'x.qs.xz' is a .qs file
     if fmt is None:
         raise InputError(f"cannot tell the format of {path.name} from its extension; "
                          f"use one of {', '.join(sorted(known))} or set format "

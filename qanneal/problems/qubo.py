@@ -1,7 +1,10 @@
 """Raw QUBO / Ising: minimise given coefficients directly.
 
-Inline ``terms`` (``[i, j, value]``; ``i == j`` is linear) or a COO text file. Spin
-(Ising) input is converted to binary for the model and decoded back to +-1.
+Inline ``terms`` (``[i, j, value]``; ``i == j`` is linear), a COO text file, or a
+QOBLIB ``.qs`` file (:mod:`qanneal.formats.qs`: 1-based upper triangle of a symmetric Q,
+off-diagonal entries counted twice, ``# ObjectiveOffset``); any of the files may be
+``.gz`` or ``.xz`` compressed. Spin (Ising) input is converted to binary for the model
+and decoded back to +-1.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from qanneal.model import Problem
 from qanneal.problems.base import FileData, ProblemType, Strict, pick_format, resolve_path
 
 Label = int | str
-FORMATS = {".coo": "coo", ".qubo": "coo"}
+FORMATS = {".coo": "coo", ".qubo": "coo", ".qs": "qs"}
 
 
 def qubo_problem(bqm: dimod.BinaryQuadraticModel, *, name: str | None = None,
@@ -70,7 +73,8 @@ def qubo_problem(bqm: dimod.BinaryQuadraticModel, *, name: str | None = None,
 
 
 class QuboData(FileData):
-    """``data:`` for a raw QUBO: ``terms`` as ``[i, j, value]`` rows, or a COO file."""
+    """``data:`` for a raw QUBO: ``terms`` as ``[i, j, value]`` rows, or a COO or .qs file
+    (``.gz``/``.xz`` compressed ones too)."""
 
     terms: list[tuple[Label, Label, float]] | None = None
     offset: float = 0.0
@@ -104,7 +108,8 @@ def _build(data: QuboData, options: QuboOptions, base_dir: Path) -> Problem:
         if data.terms is not None:
             raise InputError("give either terms or file, not both", field="data")
         path = resolve_path(data.file, base_dir)
-        pick_format(path, data.format, FORMATS)
+        if pick_format(path, data.format, FORMATS) == "qs":
+            return _build_qs(path, data)
         from qanneal.formats.coo import read_coo
 
         coefficients, vartype = read_coo(path)
@@ -123,7 +128,7 @@ def _build(data: QuboData, options: QuboOptions, base_dir: Path) -> Problem:
             else:
                 bqm.add_quadratic(i, j, value)
         bqm.offset += data.offset
-        return qubo_problem(bqm, name=path.stem)
+        return qubo_problem(bqm, name=file_stem(path))
     if data.terms is None:
         raise InputError("give terms (a list of [i, j, value]) or file", field="data")
     bqm = dimod.BinaryQuadraticModel(data.vartype)
@@ -136,9 +141,32 @@ def _build(data: QuboData, options: QuboOptions, base_dir: Path) -> Problem:
     return qubo_problem(bqm)
 
 
+def file_stem(path: Path) -> str:
+    """A data file's name without its format and compression suffixes.
+
+    >>> file_stem(Path("qs/labs005.qs.xz")), file_stem(Path("q.coo"))
+    ('labs005', 'q')
+    """
+    name = path.name
+    if Path(name).suffix.lower() in (".gz", ".xz"):
+        name = name[: -len(Path(name).suffix)]
+    return Path(name).stem
+
+
+def _build_qs(path: Path, data: QuboData) -> Problem:
+    """A QOBLIB ``.qs`` file: binary by definition (x'Qx over x in {0, 1})."""
+    if data.vartype != "BINARY":
+        raise InputError(".qs files are QUBOs over binary variables; drop vartype: SPIN",
+                         field="data.vartype")
+    from qanneal.formats.qs import qs_to_bqm, read_qs
+
+    n, entries, offset = read_qs(path)
+    return qubo_problem(qs_to_bqm(n, entries, offset + data.offset), name=file_stem(path))
+
+
 QUBO = ProblemType(
     name="qubo",
-    description="raw QUBO or Ising coefficients (inline terms or COO file)",
+    description="raw QUBO or Ising coefficients (inline terms, COO or QOBLIB .qs file)",
     data_model=QuboData,
     options_model=QuboOptions,
     build=_build,
