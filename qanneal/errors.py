@@ -154,9 +154,10 @@ class BackendUnavailable(QanError):
 class BackendError(QanError):
     """A backend that raised while solving; the message names the backend."""
 
-    def __init__(self, name: str, message: str) -> None:
+    def __init__(self, name: str, message: str, *, failed: bool = True) -> None:
         self.name = name
-        super().__init__(f"backend {name!r} failed: {message}")
+        # failed=False: the message says itself what happened ("crashed (signal 11)").
+        super().__init__(f"backend {name!r} " + (f"failed: {message}" if failed else message))
 
 
 class OutputError(QanError):

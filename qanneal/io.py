@@ -12,7 +12,9 @@ must never do, whatever path it is given:
 - overwrite a file this process read as an input (the problem file, its data files:
   see :func:`register_input`), unless the caller says so (``qanneal tune`` does);
 - fail with a traceback: every OS error is an :class:`~qanneal.errors.OutputError`,
-  ``cannot write PATH: reason``.
+  ``cannot write PATH: reason``;
+- carry a known secret (the D-Wave token): text and JSON are scrubbed
+  (:func:`qanneal.redact.scrub`), whoever put the secret in.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from qanneal.errors import OutputError
+from qanneal.redact import scrub
 
 # (st_dev, st_ino) of every file read as an input in this process.
 _INPUTS: set[tuple[int, int]] = set()
@@ -79,8 +82,9 @@ def output_target(path: str | Path, *, allow_inputs: bool = False
 
 
 def atomic_write_text(path: str | Path, text: str, *, allow_inputs: bool = False) -> Path:
-    """Write ``text`` to ``path`` atomically (temporary file + rename)."""
-    return atomic_write_bytes(path, text.encode("utf-8"), allow_inputs=allow_inputs)
+    """Write ``text`` to ``path`` atomically (temporary file + rename), known secrets
+    (:mod:`qanneal.redact`) scrubbed."""
+    return atomic_write_bytes(path, scrub(text).encode("utf-8"), allow_inputs=allow_inputs)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, allow_inputs: bool = False) -> Path:
@@ -188,4 +192,6 @@ def _sort_key(v: Any) -> tuple[str, str]:
 
 
 def dumps(obj: Any, indent: int | None = 2) -> str:
-    return json.dumps(jsonable(obj), indent=indent, allow_nan=False)
+    """Strict JSON of ``obj`` (see :func:`jsonable`), known secrets scrubbed: every JSON
+    output (files, runs.jsonl, stdout) is made here."""
+    return scrub(json.dumps(jsonable(obj), indent=indent, allow_nan=False))

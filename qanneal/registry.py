@@ -108,6 +108,17 @@ def backend_info(name: str, options: dict[str, Any] | None = None) -> BackendInf
     return BackendInfo(name, cls.consumes, bool(ok), reason or "", cls.description, dist)
 
 
+def backend_distribution(cls: type) -> str | None:
+    """The distribution whose ``qanneal.backends`` entry point registers ``cls`` (None:
+    registered by none; ``qanneal`` for the built-ins). :mod:`qanneal.isolation` runs
+    the backends of other distributions in a worker process."""
+    value = f"{cls.__module__}:{cls.__qualname__}"
+    for ep in _entry_points(BACKEND_GROUP).values():
+        if ep.value.replace(" ", "") == value:
+            return ep.dist.name if ep.dist is not None else "?"
+    return None
+
+
 def list_backends() -> list[BackendInfo]:
     """Every registered backend, whether it can run here, and why not."""
     return [backend_info(name) for name in backend_names()]

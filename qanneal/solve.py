@@ -21,6 +21,7 @@ import dimod
 from qanneal import sizing
 from qanneal.backends.base import Backend, RawAnswer
 from qanneal.errors import BackendError, QanError, SolveInterrupted, TooLargeError
+from qanneal.isolation import is_builtin, run_in_worker, validate_answer, wants_worker
 from qanneal.manifest import run_manifest
 from qanneal.model import Evaluation, PenaltySpec, Problem
 from qanneal.onehot import OneHotGroups
@@ -98,7 +99,17 @@ def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
     are ``info["compile_s"]`` when nonzero. ``info["backend_start_s"]`` is how long after
     this call (compilation left out) the backend's ``solve`` began: the offset from the
     backend's own clock, which its trace times use, to the caller's.
+
+    A backend registered by another distribution than qanneal (a plugin) runs in a
+    worker process instead (:mod:`qanneal.isolation`: stopped at its limit, a crash is
+    one line), and the answer of any backend not shipped with qanneal is validated
+    against ``model`` before it is returned (:func:`~qanneal.isolation.validate_answer`).
     """
+    if wants_worker(backend):  # a plugin: in a process that can be stopped and can crash
+        raw = run_in_worker(backend, model, **kwargs)
+        if not isinstance(raw, RawAnswer) or (raw.sampleset is None and raw.solutions is None):
+            raise BackendError(backend.name, "returned no samples or solutions")
+        return validate_answer(backend.name, raw, model)
     called = time.perf_counter()
     # One-off work (compiling kernels) first, outside the time limit and the watchdog.
     options = {k: v for k, v in kwargs.items() if k not in ("seed", "time_limit")}
@@ -135,6 +146,8 @@ def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
     raw = outcome.value
     if not isinstance(raw, RawAnswer) or (raw.sampleset is None and raw.solutions is None):
         raise BackendError(backend.name, "returned no samples or solutions")
+    if not is_builtin(backend):  # checked before anything decodes it
+        raw = validate_answer(backend.name, raw, model)
     if outcome.interrupted:
         raw.info["status"] = "interrupted"
     if compile_s:
@@ -410,7 +423,16 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
                                raw.sampleset)
         raw.params["polish"] = True
     solved = time.perf_counter()
-    evaluations, repaired = evaluate_answer(problem, raw, repair=repair)
+    try:
+        evaluations, repaired = evaluate_answer(problem, raw, repair=repair)
+    except QanError:
+        raise
+    except Exception as exc:  # a plugin's solutions the problem cannot even decode
+        if is_builtin(instance):
+            raise
+        raise BackendError(instance.name, f"returned an invalid answer: the problem cannot "
+                                          f"decode it ({type(exc).__name__}: {exc})",
+                           failed=False) from None
     best = pick_best(problem, evaluations)
     from_round = None
     if calibration is not None and calibration.best_answer is not None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import click
 
 from qanneal.errors import QanError
+from qanneal.redact import scrub
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = cli.main(args=list(argv) if argv is not None else None,
                         prog_name="qanneal", standalone_mode=False)
     except QanError as exc:
-        click.echo(f"error: {exc.one_line()}", err=True)
+        # A message may quote a plugin's or a cloud client's words: secrets scrubbed.
+        click.echo(f"error: {scrub(exc.one_line())}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from qanneal.errors import InputError, OutputError, UnknownKeyError, did_you_mean, printable
 from qanneal.io import atomic_write_text, dumps
+from qanneal.redact import ScrubbingStream
 from qanneal.safeyaml import YamlLimitError, load_yaml
 from qanneal.spec import Spec, load_problem
 
@@ -54,7 +55,11 @@ class FiniteFloat(click.FloatRange):
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    """The console every command prints through: known secrets are scrubbed
+    (:mod:`qanneal.redact`) from whatever a result or a plugin put in the text."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(file=None if stream is None else ScrubbingStream(stream),  # type: ignore[arg-type]
+                   highlight=False, soft_wrap=True)
 
 
 def write_json(obj: Any, target: str) -> None:

@@ -107,7 +107,7 @@ def compare_command(ctx: click.Context, files: tuple[str, ...], backends: str | 
 def _print(comparison: Comparison, out_dir: str | None) -> None:
     out, err = console(), console(stderr=True)
     if not out.is_terminal:  # a log or a pipe: no terminal width to fit, keep cells whole
-        out = Console(highlight=False, width=180)
+        out = Console(file=out.file, highlight=False, width=180)  # the scrubbing stream
     out.print(comparison.table())
     if comparison.interrupted:
         err.print("[bold red]interrupted[/]")
