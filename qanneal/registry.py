@@ -4,6 +4,12 @@ Built-ins register in qanneal's own ``pyproject.toml`` under the same groups a t
 party uses (``qanneal.backends``, ``qanneal.problems``): there is no second-class
 plugin. Loading is lazy, and a plugin that fails to import is reported with its name
 and message; it never takes the CLI down.
+
+A backend entry point may name a :class:`Backend` subclass or any ``dimod.Sampler``
+subclass (wrapped once by :func:`qanneal.backends.sampler.sampler_backend`: seed, time
+limit by restarts, anytime trace, verification). A sampler that is not registered can
+be named as ``module:Class`` wherever a backend name goes (``--backend
+dwave.samplers:SimulatedAnnealingSampler``).
 """
 
 from __future__ import annotations
@@ -68,16 +74,40 @@ def load_backend(name: str) -> type[Backend]:
     :class:`BackendError` when the plugin fails to import or is not a Backend.
     """
     eps = _entry_points(BACKEND_GROUP)
-    if name not in eps:
+    if name in eps:
+        value = eps[name].value
+        loader = eps[name].load
+    elif is_class_path(name):
+        value = name
+        loader = EntryPoint(name, name, BACKEND_GROUP).load
+    else:
         raise UnknownNameError("backend", name, eps, field="backend")
     try:
-        obj = eps[name].load()
+        obj = loader()
     except Exception as exc:  # a broken plugin must not take the CLI down
-        raise BackendError(name, f"failed to import {eps[name].value}: "
+        raise BackendError(name, f"failed to import {value}: "
                                  f"{type(exc).__name__}: {exc}") from None
-    if not (isinstance(obj, type) and issubclass(obj, Backend)):
-        raise BackendError(name, f"{eps[name].value} is not a qanneal Backend subclass")
-    return obj
+    if isinstance(obj, type) and issubclass(obj, Backend):
+        return obj
+    import dimod
+
+    if isinstance(obj, type) and issubclass(obj, dimod.Sampler):
+        from qanneal.backends.sampler import sampler_backend
+
+        return sampler_backend(obj, name)
+    raise BackendError(name, f"{value} is not a qanneal Backend subclass (nor a dimod "
+                             "Sampler subclass)")
+
+
+def is_class_path(name: str) -> bool:
+    """Whether ``name`` has the form ``package.module:Class`` (a backend by import path).
+
+    >>> is_class_path("dwave.samplers:SimulatedAnnealingSampler"), is_class_path("sa")
+    (True, False)
+    """
+    module, sep, attr = name.partition(":")
+    return bool(sep) and all(p.isidentifier() for p in module.split(".")) and all(
+        p.isidentifier() for p in attr.split("."))
 
 
 def get_backend(name: str, options: dict[str, Any] | None = None) -> Backend:

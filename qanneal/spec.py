@@ -43,6 +43,7 @@ from qanneal.model import Problem
 from qanneal.problems.base import Strict
 from qanneal.registry import (
     backend_names,
+    is_class_path,
     load_backend,
     load_problem_type,
     problem_type_for_extension,
@@ -261,7 +262,7 @@ def _backend_options(backends: Any, path: Path, line_of: Any) -> dict[str, dict[
         backends = {name: {} for name in backends}
     known = backend_names()
     for name in backends:
-        if name not in known:
+        if name not in known and not is_class_path(name):  # module:Class: a dimod Sampler
             raise UnknownNameError("backend", name, known, file=path,
                                    line=line_of(("backends", name)) or line_of(("backends",)),
                                    field="backends")

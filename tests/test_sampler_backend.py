@@ -1,0 +1,149 @@
+"""Any dimod Sampler as a backend: entry points, ``module:Class`` names, the wrapper's
+seed, time limit by restarts, anytime trace and verification."""
+
+from __future__ import annotations
+
+import threading
+import time
+from importlib.metadata import EntryPoint
+
+import dimod
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import PROBLEMS
+
+import qanneal
+from qanneal import registry
+from qanneal.backends.base import Backend
+from qanneal.backends.sampler import sampler_backend
+from qanneal.errors import BackendError, InputError, UnknownNameError
+
+DWAVE_SA = "dwave.samplers:SimulatedAnnealingSampler"
+
+
+class WrongEnergySampler(dimod.Sampler):
+    """A user's sampler whose energies are off by one (the wrapper must refuse them)."""
+
+    parameters: dict = {"num_reads": []}
+    properties: dict = {}
+
+    def sample(self, bqm, num_reads=1, **kwargs):
+        ss = dimod.RandomSampler().sample(bqm, num_reads=num_reads)
+        return dimod.SampleSet.from_samples((ss.record.sample, ss.variables), bqm.vartype,
+                                            energy=ss.record.energy + 1)
+
+
+class LosesAVariableSampler(dimod.Sampler):
+    """A user's sampler that forgets the model's last variable."""
+
+    parameters: dict = {}
+    properties: dict = {}
+
+    def sample(self, bqm, **kwargs):
+        kept = list(bqm.variables)[:-1]
+        return dimod.SampleSet.from_samples(({v: 0 for v in kept}), bqm.vartype, energy=0.0)
+
+
+def small_glass(n: int = 10, seed: int = 1) -> dimod.BinaryQuadraticModel:
+    rng = np.random.default_rng(seed)
+    return dimod.BQM.from_ising({v: float(rng.normal()) for v in range(n)},
+                                {(u, v): float(rng.choice((-1, 1)))
+                                 for u in range(n) for v in range(u + 1, n)})
+
+
+@pytest.fixture
+def registered(monkeypatch):
+    """The backend group plus entry points given by the test (real EntryPoint objects)."""
+    base = dict(registry._entry_points(registry.BACKEND_GROUP))
+
+    def install(**eps: str) -> None:
+        group = {**base, **{name: EntryPoint(name, value, registry.BACKEND_GROUP)
+                            for name, value in eps.items()}}
+        monkeypatch.setattr(registry, "_entry_points",
+                            lambda g: group if g == registry.BACKEND_GROUP else {})
+        registry.load_backend.cache_clear()
+
+    yield install
+    registry.load_backend.cache_clear()
+
+
+def test_entry_point_naming_a_sampler_is_a_backend(registered):
+    registered(**{"dwave-sa": DWAVE_SA})
+    cls = registry.load_backend("dwave-sa")
+    assert issubclass(cls, Backend) and cls.consumes == "bqm" and cls.name == "dwave-sa"
+    bqm = small_glass()
+    answer = registry.get_backend("dwave-sa").solve(bqm, seed=3, num_reads=20)
+    assert answer.sampleset.first.energy == pytest.approx(
+        dimod.ExactSolver().sample(bqm).first.energy)
+    assert "dwave-sa" in {b.name for b in registry.list_backends()}
+
+
+def test_module_class_names_a_backend_and_seeds_reproduce():
+    cls = registry.load_backend(DWAVE_SA)
+    bqm = small_glass(seed=2)
+    a = cls().solve(bqm, seed=5, num_reads=8, num_sweeps=20).sampleset
+    b = cls().solve(bqm, seed=5, num_reads=8, num_sweeps=20).sampleset
+    c = cls().solve(bqm, seed=6, num_reads=8, num_sweeps=20).sampleset
+    assert np.array_equal(a.record.sample, b.record.sample)
+    assert not np.array_equal(a.record.sample, c.record.sample)
+
+
+def test_qanneal_own_sampler_by_path_solves_a_problem():
+    problem = qanneal.problems.maxcut.maxcut_problem(nx.petersen_graph())
+    result = qanneal.solve(problem, "qanneal.anneal.sampler:AnnealSampler", seed=1)
+    assert result.feasible and result.objective == 12
+
+
+def test_time_limit_by_restarts_with_an_anytime_trace():
+    cls = registry.load_backend(DWAVE_SA)
+    t0 = time.perf_counter()
+    answer = cls().solve(small_glass(30), seed=1, time_limit=0.4, num_reads=4, num_sweeps=200)
+    spent = time.perf_counter() - t0
+    assert answer.info["calls"] > 2 and spent < 0.4 + 0.3
+    assert answer.trace and all(t1 < t2 for (t1, _), (t2, _) in zip(answer.trace,
+                                                                    answer.trace[1:]))
+
+
+def test_sampler_without_num_reads_or_seed_runs_once():
+    cls = registry.load_backend("dimod:ExactSolver")
+    answer = cls().solve(small_glass(6), seed=1)
+    assert answer.info["calls"] == 1 and len(answer.sampleset) == 2**6
+
+
+def test_the_caller_stop_reaches_an_interruptible_sampler():
+    backend = registry.load_backend("qanneal.anneal.sampler:AnnealSampler")()
+    backend.stop_event = threading.Event()
+    backend.stop_event.set()
+    answer = backend.solve(small_glass(20), seed=1, num_reads=40, threads=1)
+    assert len(answer.sampleset) == 1 and answer.sampleset.info["interrupted"]
+
+
+def test_wrong_energies_and_missing_variables_are_refused():
+    bqm = small_glass(5)
+    with pytest.raises(BackendError, match="reported energy"):
+        sampler_backend(WrongEnergySampler, "wrong")().solve(bqm, num_reads=3)
+    with pytest.raises(BackendError, match="variables"):
+        sampler_backend(LosesAVariableSampler, "lossy")().solve(bqm)
+
+
+def test_unknown_option_is_one_line():
+    with pytest.raises(InputError, match="unknown option 'num_sweep'.*num_sweeps"):
+        registry.load_backend(DWAVE_SA)().solve(small_glass(4), num_sweep=10)
+
+
+def test_bad_paths_are_one_line_errors():
+    with pytest.raises(BackendError, match="No module named 'nosuch'"):
+        registry.load_backend("nosuch.mod:Sampler")
+    with pytest.raises(BackendError, match=r"not a qanneal Backend subclass \(nor a dimod Sampler"):
+        registry.load_backend("qanneal.errors:InputError")
+    with pytest.raises(UnknownNameError):
+        registry.load_backend("not a path")
+
+
+def test_cli_backend_module_class(run_cli):
+    run = run_cli("solve", PROBLEMS / "maxcut-small.yaml", "--backend", DWAVE_SA, "--seed", "1")
+    assert run.code == 0 and "feasible: yes" in run.out
+    run = run_cli("solve", PROBLEMS / "maxcut-small.yaml", "--backend", "nosuch.mod:Sampler")
+    assert run.code == 2 and len(run.err.strip().splitlines()) == 1
+    assert "failed to import nosuch.mod:Sampler" in run.err
