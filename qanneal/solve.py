@@ -346,11 +346,16 @@ def _checked_status(problem: Problem, raw_info: dict[str, Any], best: Evaluation
     return status
 
 
-def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
+def solve(problem: Problem | dimod.BinaryQuadraticModel | dimod.QuadraticModel
+          | dimod.ConstrainedQuadraticModel, backend: str | Backend = DEFAULT_BACKEND, *,
           seed: int | None = None, time_limit: float | None = None,
           penalties: PenaltySpec = None, polish_samples: bool = False, repair: bool = False,
           stop_at: float | None = None, **options: Any) -> Result:
     """Solve ``problem`` with ``backend`` and return the verified best answer.
+
+    ``problem`` may also be a dimod model (BQM, QM or CQM), wrapped by
+    :func:`qanneal.problems.model.model_problem`: its solution is the sample, verified
+    by the model's own constraints.
 
     ``info["verified_trace"]`` is the run's anytime curve of verified objectives
     (:func:`verified_trace`), on the clock of ``timing["solve_s"]``. With ``stop_at`` (an
@@ -365,6 +370,10 @@ def solve(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     >>> result.objective, result.feasible
     (4.0, True)
     """
+    if not isinstance(problem, Problem):  # a dimod model built anywhere
+        from qanneal.problems.model import as_problem
+
+        problem = as_problem(problem)
     if seed is None:  # always record a seed, so every run can be replayed
         seed = secrets.randbits(32)
     instance = get_backend(backend, options) if isinstance(backend, str) else backend

@@ -8,7 +8,8 @@
 [('exact', 2.0, 1.0), ('sa', 2.0, 1.0)]
 
 Problems given as files run on any executor (each worker rebuilds them from the
-path). Problems built in code (``Problem`` objects) do not pickle, so they always run
+path). Problems built in code (``Problem`` objects, and dimod BQMs/CQMs, wrapped by
+:func:`~qanneal.problems.model.model_problem`) do not pickle, so they always run
 on the in-process ``serial`` executor (with a warning if another was asked for).
 """
 
@@ -26,6 +27,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import dimod
 
 from qanneal.backends.base import Backend
 from qanneal.compare import metrics, report
@@ -47,9 +50,11 @@ from qanneal.compare.summary import (
 from qanneal.errors import InputError, OutputError, UnknownNameError
 from qanneal.io import dir_lock
 from qanneal.model import PenaltySpec, Problem
+from qanneal.problems.model import MODEL_TYPES, model_problem
 from qanneal.spec import Spec
 
-ProblemLike = str | os.PathLike | Problem | Spec
+ProblemLike = (str | os.PathLike | Problem | Spec | dimod.BinaryQuadraticModel
+               | dimod.QuadraticModel | dimod.ConstrainedQuadraticModel)
 BackendLike = str | type[Backend] | Backend
 #: The summary files are rewritten at most this often while runs finish (seconds).
 REWRITE_EVERY = 2.0
@@ -189,10 +194,12 @@ class _Entry:
 
 def _load_problems(problems: ProblemLike | Sequence[ProblemLike], problem_type: str | None,
                    format: str | None, build_options: Mapping[str, Any] | None) -> list[_Entry]:
-    if isinstance(problems, (str, os.PathLike, Problem, Spec)):
+    if isinstance(problems, (str, os.PathLike, Problem, Spec, *MODEL_TYPES)):
         problems = [problems]
     entries = []
     for item in problems:
+        if isinstance(item, MODEL_TYPES):  # a dimod model built in code: wrapped as is
+            item = model_problem(item)
         if isinstance(item, Problem):
             entries.append(_Entry(item, item, {}, None, item.source))
         elif isinstance(item, Spec):
@@ -204,7 +211,7 @@ def _load_problems(problems: ProblemLike | Sequence[ProblemLike], problem_type: 
             spec = ref.load_spec()
             entries.append(_Entry(spec.problem, ref, spec.backends, spec.time_limit, str(item)))
         else:
-            raise InputError(f"expected a problem file path, Problem or Spec, got "
+            raise InputError(f"expected a problem file path, Problem, Spec or dimod model, got "
                              f"{type(item).__name__}", field="problems")
     if not entries:
         raise InputError("no problems given; name at least one problem file", field="problems")

@@ -60,6 +60,7 @@ from pydantic import Field, PositiveInt, field_validator
 
 from qanneal import sizing
 from qanneal.errors import InputError
+from qanneal.formats._common import data_suffix
 from qanneal.model import DEFAULT_PENALTY_MARGIN, MilpFormulation, Problem
 from qanneal.problems.base import FileData, ProblemType, Strict, resolve_path
 from qanneal.sizing import ModelSize
@@ -801,7 +802,7 @@ def _build(data: JobShopData, options: JobShopOptions, base_dir: Path) -> Proble
         path = resolve_path(data.file, base_dir)
         from qanneal.formats.jobshop import read_jobshop
 
-        fmt = data.format or FORMATS.get(path.suffix.lower())
+        fmt = data.format or FORMATS.get(data_suffix(path))  # past .gz / .xz
         jobs = read_jobshop(path, fmt)["jobs"]
         name = path.stem
     elif data.jobs is None:

@@ -44,6 +44,7 @@ from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from qanneal.encodings import IntegerEncoding, add_encoding, exactly_k, integer
 from qanneal.errors import InputError
+from qanneal.formats._common import data_suffix
 from qanneal.model import MilpFormulation, Problem
 from qanneal.problems.base import FileData, ProblemType, Strict, resolve_path
 
@@ -388,7 +389,7 @@ def market_from_data(data: PortfolioData, base_dir: Path,
             raise InputError("give either inline assets/expected_returns/covariance or "
                              "file, not both", field="data")
         path = resolve_path(data.file, base_dir)
-        fmt = data.format or FORMATS.get(path.suffix.lower())
+        fmt = data.format or FORMATS.get(data_suffix(path))  # past .gz / .xz
         if fmt not in ALL_FORMATS:
             raise InputError(f"format {fmt!r} unknown; use one of {', '.join(ALL_FORMATS)}"
                              if data.format else f"cannot tell the format of {path.name}; "
