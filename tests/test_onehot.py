@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qanneal import solve
-from qanneal.anneal import anneal
+from qanneal.anneal import anneal, onehot_kernel
 from qanneal.anneal.engine import prepare
 from qanneal.errors import InputError
 from qanneal.onehot import Block, Group, OneHotGroups, exactly_count, find_groups
@@ -150,6 +150,7 @@ def test_asymmetric_tsp_known_optimum():
     result = solve(tsp_problem(d), "anneal", seed=3, num_reads=4, num_sweeps=200)
     assert result.objective == _tsp_optimum(d) == 5.0
     assert result.info["onehot"]["blocks"] == 1 and result.penalties == {}
+    assert result.info["onehot"]["cyclic_blocks"] == 0  # exchanges only: no reversals
 
 
 def test_partition_bisection_known_optimum_and_every_sample_balanced():
@@ -245,3 +246,137 @@ def test_bad_groups_are_one_line_errors():
     block = Block([["a", "b"]], [1, 0])
     with pytest.raises(InputError, match="at least 2 rows"):
         prepare(bqm, OneHotGroups([], [block]))
+
+
+# ------------------------------------------------------------------ segment reversals
+def _arrays(problem, transpose=False):
+    groups, bqm, _ = _reduced(problem)
+    if transpose:  # the same block with positions along its rows, cities along columns
+        block = groups.blocks[0]
+        rows = [list(col) for col in zip(*block.rows)]
+        groups = OneHotGroups([], [Block(rows, [1] * len(rows), block.labels)], groups.labels)
+    return groups, bqm, onehot_kernel.onehot_arrays(bqm, groups)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_symmetric_tsp_block_is_cyclic_with_its_distance_matrix(transpose):
+    d = _cities(6, 4)
+    _, _, arrays = _arrays(tsp_problem(d), transpose)
+    mode = onehot_kernel.COL_CITIES if transpose else onehot_kernel.ROW_CITIES
+    assert arrays.cyc_mode.tolist() == [mode]
+    assert np.array_equal(arrays.cyc_d.reshape(6, 6), d)
+
+
+def test_asymmetric_tsp_partition_and_outside_couplings_are_not_cyclic():
+    d = _cities(6, 4)
+    d[0, 1] += 1  # one asymmetric pair: a reversal would change the segment's length
+    assert _arrays(tsp_problem(d))[2].cyc_mode.tolist() == [0]
+    three = partition_problem(nx.cycle_graph(6), 3)  # a 6 x 3 transport block
+    groups, bqm, _ = _reduced(three)
+    assert onehot_kernel.onehot_arrays(bqm, groups).cyc_mode.tolist() == [0]
+    groups, bqm, _ = _reduced(tsp_problem(_cities(6, 4)))
+    assert onehot_kernel.onehot_arrays(bqm, groups).cyc_mode.tolist() == [1]
+    coupled = bqm.copy()
+    coupled.add_quadratic((0, 0), "z", 1.0)  # a coupling leaving the block
+    assert onehot_kernel.onehot_arrays(coupled, groups).cyc_mode.tolist() == [0]
+    biased = bqm.copy()
+    biased.add_linear((2, 3), 1.0)  # a position-dependent bias of city 2
+    assert onehot_kernel.onehot_arrays(biased, groups).cyc_mode.tolist() == [0]
+    step2 = bqm.copy()
+    step2.add_quadratic((0, 0), (1, 2), 1.0)  # two positions apart
+    assert onehot_kernel.onehot_arrays(step2, groups).cyc_mode.tolist() == [0]
+    small = _reduced(tsp_problem(_cities(3, 1)))  # every 3-city tour is the same cycle
+    assert onehot_kernel.onehot_arrays(small[1], small[0]).cyc_mode.tolist() == [0]
+
+
+def _tour(arrays, x, k):
+    """The tour (city at each position) of the block's state in ``x`` (numba-free)."""
+    cells = arrays.block_vars.reshape(k, k)
+    if arrays.cyc_mode[0] == onehot_kernel.COL_CITIES:
+        cells = cells.T
+    u, p = np.nonzero(x[cells])
+    tour = np.full(k, -1)
+    tour[p] = u
+    return tour
+
+
+@settings(max_examples=25, deadline=None)
+@given(k=st.integers(4, 8), seed=st.integers(0, 2**16), transpose=st.booleans(),
+       draws=st.lists(st.integers(0, 2**64 - 1), min_size=30, max_size=30))
+def test_cyclic_moves_change_the_energy_by_their_delta(k, seed, transpose, draws):
+    """The kernel's own proposals and updates: each reversal or swap's dE equals the BQM
+    energy difference and the tour-length difference (reference: numpy on the tour), a
+    reversal leaves the tour with its segment reversed (or the rest, read backwards),
+    the row/column arrays follow, and the fields outside the block stay exact."""
+    d = np.rint(np.random.default_rng(seed).random((k, k)) * 50)
+    d = d + d.T
+    groups, bqm, _ = _arrays(tsp_problem(d), transpose)
+    bqm.add_linear_from({"free": 0.5, "g0": 1.0, "g1": -2.0})  # other moves, exact fields
+    bqm.add_quadratic("free", "g0", 3.0)
+    groups = OneHotGroups([Group(["g0", "g1"])], groups.blocks, groups.labels)
+    a = onehot_kernel.onehot_arrays(bqm, groups)
+    assert a.cyc_mode[0] != 0
+    n = a.num_variables
+    x = np.zeros(n, dtype=np.int8)
+    f = np.empty(n)
+    garr = np.empty(len(a.group_vars), dtype=np.int32)
+    gpos = np.zeros(n, dtype=np.int32)
+    rcol = np.empty(k, dtype=np.int32)
+    cinv = np.empty(k, dtype=np.int32)
+    onehot_kernel._init_state(x, f, garr, gpos, rcol, cinv, np.uint64(seed),
+                              *onehot_kernel._args(a)[:17])
+    outside = a.kind != onehot_kernel.BLOCK
+    for w in draws:
+        tour = _tour(a, x, k)
+        e0 = bqm.energy(dict(zip(a.variables, x.tolist())))
+        move = onehot_kernel._propose(np.uint64(w), x, f, garr, gpos, rcol, cinv, a.indptr,
+                                      a.indices, a.data, a.kind, a.unit, a.local,
+                                      a.group_ptr, a.group_count, a.block_ptr,
+                                      a.block_vars, a.block_shape, a.block_flags,
+                                      a.row_ptr, a.col_ptr, a.cyc_mode, a.cyc_ptr, a.cyc_d)
+        nflip, b, p, s, _, de = move
+        onehot_kernel._apply(*move[:5], x, f, garr, gpos, rcol, cinv, a.q, a.indptr,
+                             a.indices, a.data, a.kind, a.unit, a.local, a.group_ptr,
+                             a.block_ptr, a.block_vars, a.block_shape, a.row_ptr,
+                             a.col_ptr, a.cyc_mode, a.cyc_ptr, a.cyc_d)
+        e1 = bqm.energy(dict(zip(a.variables, x.tolist())))
+        assert e1 - e0 == pytest.approx(de, abs=1e-9)
+        after = _tour(a, x, k)
+        assert sorted(after) == list(range(k))  # still a permutation
+        if nflip == onehot_kernel.REVERSAL:
+            seg = [(p + t) % k for t in range(s + 1)]
+            want = tour.copy()
+            want[seg] = tour[seg[::-1]]
+            rest = [(p + s + 1 + t) % k for t in range(k - s - 1)]
+            other = tour.copy()
+            other[rest] = tour[rest[::-1]]
+            assert after.tolist() in (want.tolist(), other.tolist())
+            assert tour_length(d, after) - tour_length(d, tour) == pytest.approx(de)
+        if nflip == onehot_kernel.CYCLIC_SWAP:
+            want = tour.copy()
+            want[[p, s]] = tour[[s, p]]
+            assert after.tolist() == want.tolist()
+        if a.cyc_mode[0] == onehot_kernel.ROW_CITIES:  # row -> column = city -> position
+            assert np.array_equal(after[rcol], np.arange(k)) and np.array_equal(cinv, after)
+        else:
+            assert np.array_equal(rcol, after) and np.array_equal(after[cinv], np.arange(k))
+        exact = a.q.copy()
+        for i in range(n):
+            lo, hi = a.indptr[i], a.indptr[i + 1]
+            exact[i] += float(a.data[lo:hi] @ x[a.indices[lo:hi]])
+        assert np.allclose(f[outside], exact[outside])
+    assert groups.violations(dict(zip(a.variables, x.tolist()))) == []
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_tsp_with_reversals_known_optimum_either_orientation(seed):
+    d = _cities(9, seed)
+    problem = tsp_problem(d)
+    groups, bqm, arrays = _arrays(problem, transpose=seed == 3)
+    assert arrays.cyc_mode[0] != 0
+    res = anneal(bqm, seed=seed, onehot_groups=groups, num_reads=4, num_sweeps=200)
+    assert res.info["onehot"]["cyclic_blocks"] == 1
+    ev = problem.evaluate(res.sampleset.first.sample)
+    assert ev.feasible and ev.objective == _tsp_optimum(d)
+    for sample in res.sampleset.samples():
+        assert groups.violations(dict(sample)) == []

@@ -617,5 +617,7 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
         info["msc_replicas_per_batch"] = 64 * per_batch
     if runner.kernel == "sa-onehot":
         info["onehot"] = prepared.onehot_groups.summary()
+        # Blocks that also get segment reversals (2-opt; onehot_kernel.cyclic_block).
+        info["onehot"]["cyclic_blocks"] = int(np.count_nonzero(arrays.cyc_mode))
         info["accepted_moves"] = sum(e["accepted_moves"] for e in extras)
     return AnnealResult(sampleset, info, params, trace_samples)

@@ -9,18 +9,35 @@ of the BQM in binary form, rows sorted). A move flips a small set S of variables
 * a **1-way group** with ``count`` ones: a set member and an unset one exchange values
   (one-hot: the 1 moves to another member);
 * a **2-way block** (rows one-hot, column j with ``m_j`` ones): two rows exchange their
-  columns -- four flips (TSP: two cities swap positions).
+  columns -- four flips (TSP: two cities swap positions);
+* a **cyclic block** -- a permutation block whose energy is a symmetric tour length
+  (:func:`cyclic_block`: couplings only between neighbouring positions, mod k, with a
+  symmetric ``D[u,v]`` independent of the position; position-independent biases; no
+  coupling leaving the block): 3 in 4 attempts reverse a segment of the tour (2-opt:
+  ``dE = D[a,c] + D[b,d] - D[a,b] - D[c,d]``, two edges change), the others exchange
+  the cities at two positions (``dE`` from the <= 4 changed edges). Both are priced from
+  ``D`` and the tour (O(1), no binary search) and applied to ``x`` and the row/column
+  arrays only; a reversal longer than k/2 reverses the complement instead (the same
+  tour read backwards, the same energy, fewer cells). The fields of a cyclic block's
+  variables are therefore not kept up to date: no move reads them, and no variable
+  outside the block couples to them (so every other field stays exact). A field
+  update per accepted reversal (``(L + 2) k`` recomputed fields) ran at 2.2 M
+  attempts/s on berlin52 against 3.8 M without it, with similar tours (4 x 250 sweeps).
 
-``dE = sum_{k in S} d_k f_k + sum_{k<l in S} Q_kl d_k d_l`` with ``d_k = +-1``; ``Q_kl``
-is found by binary search in row k. A Metropolis test with the engine's per-read
-SplitMix64 decides, and the fields of the neighbours of S are updated after an
+Outside cyclic blocks, ``dE = sum_{k in S} d_k f_k + sum_{k<l in S} Q_kl d_k d_l`` with
+``d_k = +-1``; ``Q_kl`` is found by binary search in row k. A Metropolis test with
+the engine's per-read SplitMix64 decides, and the fields of the neighbours of S are updated after an
 accepted move. A read starts from a uniformly random state that satisfies every group
 (random members, random column assignment) and random free bits.
 
 A **sweep** is ``n`` move attempts (``n`` = number of variables), each picking a
 variable uniformly and proposing the move of its unit: a block of ``R x C`` variables
 gets ``R C`` attempts per sweep (for TSP about two per pair of cities), a group of
-size s gets s. The partner of the move (the other member, the other row) is drawn
+size s gets s. The mix in a cyclic block was measured (8 reads x 500 sweeps, mean
+tour): eil51 436.4 / 432.8 / 431.6 and st70 690.6 / 683.5 / 683.4 with 1/2, all and
+3/4 of the attempts reversals. Reversals matter most (exchanges alone: berlin52 at
+10 s 7566-7742, optimum 7542); 3/4 keeps exchanges, which move one city far without
+reversing what lies between, at no measured cost. The partner of the move (the other member, the other row) is drawn
 uniformly from the low 32 bits of the same 64-bit draw.
 
 Temperatures (:func:`auto_beta_range`): hot end ``ln 2 / median |dE|`` over random
@@ -53,6 +70,12 @@ from qanneal.onehot import OneHotGroups
 _S32 = np.uint64(32)
 _LOW32 = np.uint64(0xFFFFFFFF)
 FREE, GROUP, BLOCK = 0, 1, 2
+#: ``cyc_mode`` of a cyclic block: cities are its rows (positions its columns), or the
+#: transpose. 0: not cyclic (no segment reversals).
+ROW_CITIES, COL_CITIES = 1, 2
+#: Proposal kind of a segment reversal (``_propose``'s first value; 1, 2, 4 are flips).
+REVERSAL = 5
+CYCLIC_SWAP = 6
 #: Move attempts sampled per read to set the automatic temperature range.
 PROBE_MOVES = 4096
 #: Greedy sweeps before the cold end is probed (enough to reach a local minimum of
@@ -91,6 +114,11 @@ class OneHotArrays:
     row_ptr: np.ndarray  # int64 (B+1,) into a read's row -> column state
     col_ptr: np.ndarray  # int64 (B+1,) into col_counts
     col_counts: np.ndarray  # int32
+    #: int8 (B,): 0, or the block is cyclic-symmetric (:func:`cyclic_block`) with the
+    #: tour's positions along its columns (ROW_CITIES) or along its rows (COL_CITIES).
+    cyc_mode: np.ndarray
+    cyc_ptr: np.ndarray  # int64 (B+1,) into cyc_d
+    cyc_d: np.ndarray  # float64: the k x k matrix D of each cyclic block, row-major
     scale: float = 1.0  # the engine's interface (energies are in the BQM's units)
 
     @property
@@ -173,11 +201,23 @@ def onehot_arrays(bqm: dimod.BinaryQuadraticModel, groups: OneHotGroups) -> OneH
         row_ptr.append(row_ptr[-1] + r)
         col_counts += list(block.column_counts)
         col_ptr.append(len(col_counts))
+    q = np.ascontiguousarray(ldata, dtype=np.float64)
+    indices = cols[order].astype(np.int32)
+    data = np.ascontiguousarray(vals[order])
+    cyc_mode = np.zeros(len(shapes), dtype=np.int8)
+    cyc_ptr = [0]
+    cyc_d: list[np.ndarray] = []
+    for b in range(len(shapes)):
+        found = cyclic_block(q, indptr, indices, data, kind, unit,
+                             np.array(block_vars[block_ptr[b]:block_ptr[b + 1]]), b,
+                             groups.blocks[b].column_counts)
+        if found is not None:
+            cyc_mode[b], d = found
+            cyc_d.append(d.ravel())
+        cyc_ptr.append(cyc_ptr[-1] + (d.size if found is not None else 0))
     return OneHotArrays(
-        variables=variables, q=np.ascontiguousarray(ldata, dtype=np.float64),
-        indptr=indptr, indices=cols[order].astype(np.int32),
-        data=np.ascontiguousarray(vals[order]), offset=float(offset),
-        kind=kind, unit=unit, local=local,
+        variables=variables, q=q, indptr=indptr, indices=indices, data=data,
+        offset=float(offset), kind=kind, unit=unit, local=local,
         group_ptr=np.array(group_ptr, dtype=np.int64),
         group_vars=np.array(group_vars, dtype=np.int32),
         group_count=np.array(counts, dtype=np.int32),
@@ -188,7 +228,63 @@ def onehot_arrays(bqm: dimod.BinaryQuadraticModel, groups: OneHotGroups) -> OneH
                                  np.array(shapes, dtype=np.int32).reshape(-1, 2)),
         row_ptr=np.array(row_ptr, dtype=np.int64),
         col_ptr=np.array(col_ptr, dtype=np.int64),
-        col_counts=np.array(col_counts, dtype=np.int32))
+        col_counts=np.array(col_counts, dtype=np.int32),
+        cyc_mode=cyc_mode, cyc_ptr=np.array(cyc_ptr, dtype=np.int64),
+        cyc_d=np.concatenate(cyc_d) if cyc_d else np.zeros(0))
+
+
+def cyclic_block(q: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+                 kind: np.ndarray, unit: np.ndarray, cells: np.ndarray, b: int,
+                 column_counts: Sequence[int]) -> tuple[int, np.ndarray] | None:
+    """``(mode, D)`` when block ``b`` (variables ``cells``, row-major k x k) is
+    *cyclic-symmetric*, else None.
+
+    With ``x[u,p]`` = city u at position p (positions along the columns: mode
+    ``ROW_CITIES``; along the rows: ``COL_CITIES``), the block is cyclic-symmetric when
+    it is a k x k permutation (k >= 4), the linear bias of ``x[u,p]`` does not depend on
+    p, and every coupling of ``x[u,p]`` goes to an ``x[v,p+-1 mod k]`` of the same block
+    with a value ``D[u,v]`` that depends on neither p nor the direction (``D``
+    symmetric). A feasible state's energy is then ``sum_u q_u + sum_p D[t_p, t_{p+1}]``
+    for its tour ``t``: a symmetric TSP. Reversing a segment of the tour changes two of
+    its edges, so its energy change is O(1) from ``D``. ``D[u,u]`` (a coupling of
+    ``x[u,p]`` and ``x[u,p+1]``, never both set in a feasible state) is kept: the
+    kernel's fields include it.
+    """
+    k = len(column_counts)
+    if k < 4 or cells.size != k * k or any(m != 1 for m in column_counts):
+        return None  # k = 3: every tour is the same cycle, nothing to reverse
+    n = len(q)
+    grid = cells.reshape(k, k)
+    rows = np.repeat(cells, indptr[cells + 1] - indptr[cells])
+    spans = [np.arange(indptr[i], indptr[i + 1]) for i in cells]
+    at = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
+    cols = indices[at].astype(np.int64)
+    vals = data[at]
+    if not ((kind[cols] == BLOCK) & (unit[cols] == b)).all():
+        return None  # coupled outside the block: a reversal would change those terms
+    for mode, cell in ((ROW_CITIES, grid), (COL_CITIES, grid.T)):  # cell[u, p]
+        if not (q[cell] == q[cell[:, :1]]).all():
+            continue
+        city = np.full(n, -1, dtype=np.int64)
+        pos = np.full(n, -1, dtype=np.int64)
+        city[cell] = np.arange(k)[:, None]
+        pos[cell] = np.arange(k)[None, :]
+        step = (pos[cols] - pos[rows]) % k
+        if not ((step == 1) | (step == k - 1)).all():
+            continue
+        # Each coupling appears twice in the CSR; the copy from x[u,p] to x[v,p+1]
+        # defines D[u,v]. The one at p = 0 sets D; every p must then agree, and every
+        # nonzero D[u,v] must appear at all k positions (CSR entries are unique).
+        ahead = step == 1
+        d = np.zeros((k, k))
+        first = ahead & (pos[rows] == 0)
+        d[city[rows[first]], city[cols[first]]] = vals[first]
+        if not (vals[ahead] == d[city[rows[ahead]], city[cols[ahead]]]).all():
+            continue
+        if int(ahead.sum()) != k * int(np.count_nonzero(d)) or not (d == d.T).all():
+            continue
+        return mode, d
+    return None
 
 
 def _block_flags(kind: np.ndarray, unit: np.ndarray, local: np.ndarray, indptr: np.ndarray,
@@ -214,7 +310,7 @@ def _args(a: OneHotArrays) -> tuple[Any, ...]:
     """The problem arrays in the order every kernel function takes them."""
     return (a.q, a.indptr, a.indices, a.data, a.kind, a.unit, a.local, a.group_ptr,
             a.group_vars, a.group_count, a.block_ptr, a.block_vars, a.block_shape,
-            a.block_flags, a.row_ptr, a.col_ptr, a.col_counts)
+            a.block_flags, a.row_ptr, a.col_ptr, a.col_counts, a.cyc_mode, a.cyc_ptr, a.cyc_d)
 
 
 # ------------------------------------------------------------------ numba kernels
@@ -264,8 +360,8 @@ def _flip(x, f, k, indptr, indices, data):
 
 
 @njit(cache=True)
-def _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, unit, local,
-                group_ptr, group_vars, group_count, block_ptr, block_vars, block_shape,
+def _init_state(x, f, garr, gpos, rcol, cinv, rng, q, indptr, indices, data, kind, unit,
+                local, group_ptr, group_vars, group_count, block_ptr, block_vars, block_shape,
                 block_flags, row_ptr, col_ptr, col_counts):
     """A random state satisfying every group; fields computed. Returns the rng."""
     n = x.shape[0]
@@ -297,6 +393,7 @@ def _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, uni
         rng = _shuffle(rcol, base, r, rng)
         for i in range(r):
             x[block_vars[block_ptr[b] + i * c + rcol[base + i]]] = 1
+            cinv[col_ptr[b] + rcol[base + i]] = i  # meaningful in permutation blocks
     for i in range(n):
         acc = q[i]
         for p in range(indptr[i], indptr[i + 1]):
@@ -305,12 +402,66 @@ def _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, uni
     return rng
 
 
+@njit(cache=True, inline="always")
+def _city_at(mode, p, rcol, cinv, rb, cb):
+    """The city at position ``p`` of a cyclic block (see ``cyc_mode``)."""
+    if mode == ROW_CITIES:
+        return np.int64(cinv[cb + p])
+    return np.int64(rcol[rb + p])
+
+
+@njit(cache=True, inline="always")
+def _place(mode, u, p, rcol, cinv, rb, cb):
+    """Record city ``u`` at position ``p`` (row -> column and column -> row)."""
+    if mode == ROW_CITIES:
+        cinv[cb + p] = u
+        rcol[rb + u] = p
+    else:
+        rcol[rb + p] = u
+        cinv[cb + u] = p
+
+
+@njit(cache=True, inline="always")
+def _cell(mode, u, p, k, bv, block_vars):
+    """The variable "city ``u`` at position ``p``" of a cyclic block."""
+    if mode == ROW_CITIES:
+        return np.int64(block_vars[bv + u * k + p])
+    return np.int64(block_vars[bv + p * k + u])
+
+
 @njit(cache=True)
-def _propose(w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local,
+def _swap_delta(mode, p, p2, k, rcol, cinv, rb, cb, db, cyc_d):
+    """dE of exchanging the cities at positions p and p2 of a cyclic block."""
+    u = _city_at(mode, p, rcol, cinv, rb, cb)
+    v = _city_at(mode, p2, rcol, cinv, rb, cb)
+    before = (p - 1 + k) % k
+    after = (p + 1) % k
+    before2 = (p2 - 1 + k) % k
+    after2 = (p2 + 1) % k
+    if after == p2 or after2 == p:  # neighbours: ..a u v e.. -> ..a v u e..
+        if after2 == p:
+            u, v = v, u
+            before, after2 = before2, after
+        a = _city_at(mode, before, rcol, cinv, rb, cb)
+        e = _city_at(mode, after2, rcol, cinv, rb, cb)
+        return (cyc_d[db + a * k + v] + cyc_d[db + u * k + e]
+                - cyc_d[db + a * k + u] - cyc_d[db + v * k + e])
+    a = _city_at(mode, before, rcol, cinv, rb, cb)
+    b = _city_at(mode, after, rcol, cinv, rb, cb)
+    c = _city_at(mode, before2, rcol, cinv, rb, cb)
+    e = _city_at(mode, after2, rcol, cinv, rb, cb)
+    return (cyc_d[db + a * k + v] + cyc_d[db + v * k + b] + cyc_d[db + c * k + u]
+            + cyc_d[db + u * k + e] - cyc_d[db + a * k + u] - cyc_d[db + u * k + b]
+            - cyc_d[db + c * k + v] - cyc_d[db + v * k + e])
+
+
+@njit(cache=True)
+def _propose(w, x, f, garr, gpos, rcol, cinv, indptr, indices, data, kind, unit, local,
              group_ptr, group_count, block_ptr, block_vars, block_shape, block_flags,
-             row_ptr):
+             row_ptr, col_ptr, cyc_mode, cyc_ptr, cyc_d):
     """The move picked by 64 random bits ``w``: (number of flips 0..4, four variables,
-    dE). Variables are ordered so that flips alternate 1->0, 0->1 (groups, blocks)."""
+    dE). Variables are ordered so that flips alternate 1->0, 0->1 (groups, blocks).
+    A segment reversal returns (REVERSAL, block, first position, length - 1, 0, dE)."""
     n = x.shape[0]
     v = _below(w >> _S32, n)
     low = w & _LOW32
@@ -333,6 +484,32 @@ def _propose(w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local
     b = unit[v]
     r = block_shape[b, 0]
     c = block_shape[b, 1]
+    mode = cyc_mode[b]
+    if mode != 0:
+        # A cyclic block: both moves are priced from D and the tour (fields unused). The
+        # top two bits of the low word choose a segment reversal (3 in 4 attempts) or an
+        # exchange of two positions; the other 30 bits pick the partner.
+        p = np.int64(local[v] % r) if mode == ROW_CITIES else np.int64(local[v] // r)
+        rb = row_ptr[b]
+        cb = col_ptr[b]
+        db = cyc_ptr[b]
+        low2 = (low << np.uint64(2)) & _LOW32
+        if (low >> np.uint64(30)) != np.uint64(0):
+            # The segment starts at p and has 2..k-2 cities (1 or k-1 would change
+            # nothing): tour edges (a,b) and (c,d) become (a,c) and (b,d).
+            s = 1 + _below(low2, r - 3)
+            ta = _city_at(mode, (p - 1 + r) % r, rcol, cinv, rb, cb)
+            tb = _city_at(mode, p, rcol, cinv, rb, cb)
+            tc = _city_at(mode, (p + s) % r, rcol, cinv, rb, cb)
+            td = _city_at(mode, (p + s + 1) % r, rcol, cinv, rb, cb)
+            de = (cyc_d[db + ta * r + tc] + cyc_d[db + tb * r + td]
+                  - cyc_d[db + ta * r + tb] - cyc_d[db + tc * r + td])
+            return REVERSAL, np.int64(b), p, s, np.int64(0), de
+        p2 = _below(low2, r - 1)
+        if p2 >= p:
+            p2 += 1
+        return CYCLIC_SWAP, np.int64(b), p, p2, np.int64(0), _swap_delta(
+            mode, p, p2, r, rcol, cinv, rb, cb, db, cyc_d)
     i = local[v] // c
     i2 = _below(low, r - 1)
     if i2 >= i:
@@ -359,9 +536,44 @@ def _propose(w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local
     return 4, p1, p2, p3, p4, de
 
 
+@njit(cache=True, inline="always")
+def _exchange(mode, pi, pj, k, x, rcol, cinv, rb, cb, bv, block_vars):
+    """Exchange the cities at positions pi and pj of a cyclic block (four flips)."""
+    ui = _city_at(mode, pi, rcol, cinv, rb, cb)
+    uj = _city_at(mode, pj, rcol, cinv, rb, cb)
+    x[_cell(mode, ui, pi, k, bv, block_vars)] = 0
+    x[_cell(mode, uj, pj, k, bv, block_vars)] = 0
+    x[_cell(mode, uj, pi, k, bv, block_vars)] = 1
+    x[_cell(mode, ui, pj, k, bv, block_vars)] = 1
+    _place(mode, uj, pi, rcol, cinv, rb, cb)
+    _place(mode, ui, pj, rcol, cinv, rb, cb)
+
+
 @njit(cache=True)
-def _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit,
-           local, group_ptr, block_shape, row_ptr):
+def _reverse(b, p, s, x, rcol, cinv, block_ptr, block_vars, block_shape, row_ptr, col_ptr,
+             cyc_mode):
+    """Reverse the cities at positions p..p+s (mod k) of cyclic block ``b``."""
+    mode = cyc_mode[b]
+    k = np.int64(block_shape[b, 0])
+    bv = block_ptr[b]
+    rb = row_ptr[b]
+    cb = col_ptr[b]
+    length = s + 1
+    if 2 * length > k:  # the complement instead: the same tour read backwards, fewer cells
+        p = (p + length) % k
+        length = k - length
+    i = np.int64(0)
+    j = length - 1
+    while i < j:
+        _exchange(mode, (p + i) % k, (p + j) % k, k, x, rcol, cinv, rb, cb, bv, block_vars)
+        i += 1
+        j -= 1
+
+
+@njit(cache=True)
+def _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, cinv, q, indptr, indices, data,
+           kind, unit, local, group_ptr, block_ptr, block_vars, block_shape, row_ptr,
+           col_ptr, cyc_mode, cyc_ptr, cyc_d):
     """Carry out a proposed move (state, group arrangement, fields)."""
     if nflip == 1:
         _flip(x, f, p1, indptr, indices, data)
@@ -377,11 +589,21 @@ def _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, indptr, indices, data,
         _flip(x, f, p1, indptr, indices, data)
         _flip(x, f, p2, indptr, indices, data)
         return
+    if nflip == REVERSAL:
+        _reverse(p1, p2, p3, x, rcol, cinv, block_ptr, block_vars, block_shape, row_ptr,
+                 col_ptr, cyc_mode)
+        return
+    if nflip == CYCLIC_SWAP:
+        _exchange(cyc_mode[p1], p2, p3, np.int64(block_shape[p1, 0]), x, rcol, cinv,
+                  row_ptr[p1], col_ptr[p1], block_ptr[p1], block_vars)
+        return
     b = unit[p1]
     c = block_shape[b, 1]
     base = row_ptr[b]
     rcol[base + local[p1] // c] = local[p2] % c
     rcol[base + local[p3] // c] = local[p4] % c
+    cinv[col_ptr[b] + local[p2] % c] = local[p1] // c  # meaningful in permutation blocks
+    cinv[col_ptr[b] + local[p4] % c] = local[p3] // c
     _flip(x, f, p1, indptr, indices, data)
     _flip(x, f, p2, indptr, indices, data)
     _flip(x, f, p3, indptr, indices, data)
@@ -391,7 +613,8 @@ def _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, indptr, indices, data,
 @njit(cache=True, parallel=True)
 def anneal_onehot(q, indptr, indices, data, kind, unit, local, group_ptr, group_vars,
                   group_count, block_ptr, block_vars, block_shape, block_flags, row_ptr,
-                  col_ptr, col_counts, betas, seeds, out_x, out_moves):
+                  col_ptr, col_counts, cyc_mode, cyc_ptr, cyc_d, betas, seeds, out_x,
+                  out_moves):
     """Independent reads (one per seed) over ``betas``; final states to ``out_x``
     (reads, n) int8 0/1, accepted moves to ``out_moves``."""
     n = q.shape[0]
@@ -402,26 +625,28 @@ def anneal_onehot(q, indptr, indices, data, kind, unit, local, group_ptr, group_
         garr = np.empty(group_vars.shape[0], dtype=np.int32)
         gpos = np.zeros(n, dtype=np.int32)
         rcol = np.empty(row_ptr[-1], dtype=np.int32)
-        rng = _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, unit,
-                          local, group_ptr, group_vars, group_count, block_ptr, block_vars,
-                          block_shape, block_flags, row_ptr, col_ptr, col_counts)
+        cinv = np.empty(col_ptr[-1], dtype=np.int32)
+        rng = _init_state(x, f, garr, gpos, rcol, cinv, rng, q, indptr, indices, data, kind,
+                          unit, local, group_ptr, group_vars, group_count, block_ptr,
+                          block_vars, block_shape, block_flags, row_ptr, col_ptr, col_counts)
         accepted = 0
         for t in range(betas.shape[0]):
             beta = betas[t]
             for _ in range(n):
                 rng, w = draw64(rng)
                 nflip, p1, p2, p3, p4, de = _propose(
-                    w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local,
-                    group_ptr, group_count, block_ptr, block_vars, block_shape, block_flags,
-                row_ptr)
+                    w, x, f, garr, gpos, rcol, cinv, indptr, indices, data, kind, unit,
+                    local, group_ptr, group_count, block_ptr, block_vars, block_shape,
+                    block_flags, row_ptr, col_ptr, cyc_mode, cyc_ptr, cyc_d)
                 if nflip == 0:
                     continue
                 if de > 0.0:
                     rng, ok = _metropolis(beta * de, rng)
                     if not ok:
                         continue
-                _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, indptr, indices, data,
-                       kind, unit, local, group_ptr, block_shape, row_ptr)
+                _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, cinv, q, indptr,
+                       indices, data, kind, unit, local, group_ptr, block_ptr, block_vars,
+                       block_shape, row_ptr, col_ptr, cyc_mode, cyc_ptr, cyc_d)
                 accepted += 1
         out_moves[r] = accepted
 
@@ -429,7 +654,8 @@ def anneal_onehot(q, indptr, indices, data, kind, unit, local, group_ptr, group_
 @njit(cache=True)
 def probe_moves(q, indptr, indices, data, kind, unit, local, group_ptr, group_vars,
                 group_count, block_ptr, block_vars, block_shape, block_flags, row_ptr,
-                col_ptr, col_counts, seed, count, descent_sweeps, out_hot, out_cold):
+                col_ptr, col_counts, cyc_mode, cyc_ptr, cyc_d, seed, count, descent_sweeps,
+                out_hot, out_cold):
     """|dE| of ``count`` random moves from a random feasible state (``out_hot``), then,
     after ``descent_sweeps`` greedy sweeps, dE of ``count`` random moves (``out_cold``).
     Moves that change nothing (two rows on one column) give NaN."""
@@ -440,26 +666,28 @@ def probe_moves(q, indptr, indices, data, kind, unit, local, group_ptr, group_va
     garr = np.empty(group_vars.shape[0], dtype=np.int32)
     gpos = np.zeros(n, dtype=np.int32)
     rcol = np.empty(row_ptr[-1], dtype=np.int32)
-    rng = _init_state(x, f, garr, gpos, rcol, rng, q, indptr, indices, data, kind, unit,
-                      local, group_ptr, group_vars, group_count, block_ptr, block_vars,
+    cinv = np.empty(col_ptr[-1], dtype=np.int32)
+    rng = _init_state(x, f, garr, gpos, rcol, cinv, rng, q, indptr, indices, data, kind,
+                      unit, local, group_ptr, group_vars, group_count, block_ptr, block_vars,
                       block_shape, block_flags, row_ptr, col_ptr, col_counts)
     for phase in range(2):
         out = out_hot if phase == 0 else out_cold
         for _ in range(phase * descent_sweeps * n):
             rng, w = draw64(rng)
             nflip, p1, p2, p3, p4, de = _propose(
-                w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local,
+                w, x, f, garr, gpos, rcol, cinv, indptr, indices, data, kind, unit, local,
                 group_ptr, group_count, block_ptr, block_vars, block_shape, block_flags,
-                row_ptr)
+                row_ptr, col_ptr, cyc_mode, cyc_ptr, cyc_d)
             if nflip > 0 and de < 0.0:
-                _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, indptr, indices, data,
-                       kind, unit, local, group_ptr, block_shape, row_ptr)
+                _apply(nflip, p1, p2, p3, p4, x, f, garr, gpos, rcol, cinv, q, indptr,
+                       indices, data, kind, unit, local, group_ptr, block_ptr, block_vars,
+                       block_shape, row_ptr, col_ptr, cyc_mode, cyc_ptr, cyc_d)
         for i in range(count):
             rng, w = draw64(rng)
             nflip, p1, p2, p3, p4, de = _propose(
-                w, x, f, garr, gpos, rcol, indptr, indices, data, kind, unit, local,
+                w, x, f, garr, gpos, rcol, cinv, indptr, indices, data, kind, unit, local,
                 group_ptr, group_count, block_ptr, block_vars, block_shape, block_flags,
-                row_ptr)
+                row_ptr, col_ptr, cyc_mode, cyc_ptr, cyc_d)
             out[i] = de if nflip > 0 else np.nan
 
 
