@@ -119,6 +119,11 @@ class Calibration:
     num_samples: int = 0
     seconds: float = 0.0
 
+    @property
+    def interrupted(self) -> bool:
+        """Ctrl-C/SIGTERM ended the calibration: the rounds so far, not a finished one."""
+        return self.stopped == "interrupted"
+
     def summary(self) -> dict[str, Any]:
         """What a Result records about the calibration, besides the trace."""
         return {"rounds": len(self.trace), "best_round": self.best_round,
@@ -311,6 +316,8 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         key = _round_key(problem, feasible_rate, objective, min_feasible)
         if best["key"] is None or key > best["key"]:
             best.update(key=key, round=len(trace) - 1, weights=weights)
+        if raw.info.get("status") == "interrupted":  # Ctrl-C: this round counts, no more
+            raise KeyboardInterrupt
         return rates
 
     def out_of_time() -> bool:
@@ -322,51 +329,60 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     # Phase 1, per group: bracket each weight between the largest seen too weak and the
     # smallest seen strong enough; raise, probe lower, or bisect.
     stopped = "max_rounds"
-    while len(trace) < max_rounds:
-        if out_of_time():
-            stopped = "time_budget"
-            break
-        rates = run_round(weight, "bracket")
-        settled = True
-        for g in groups:
-            w = weight[g]
-            if rates[g] > max_violation:
-                too_weak[g] = w
-                if strong_enough[g] <= w:  # other groups moved: old evidence is stale
-                    strong_enough[g] = math.inf
-            else:
-                strong_enough[g] = w
-                if too_weak[g] >= w:
-                    too_weak[g] = 0.0
-            lo, hi = too_weak[g], strong_enough[g]
-            if math.isinf(hi):  # raise in proportion to how often it is violated
-                weight[g] = lo * min(4.0, max(1.5, 1.0 + 3.0 * rates[g]))
-                settled = False
-            elif lo == 0.0:  # never too weak yet: probe lower
-                weight[g] = hi / 2.0
-                settled = False
-            elif hi / lo > BRACKET_RATIO:
-                weight[g] = math.sqrt(lo * hi)
-                settled = False
-            else:
-                weight[g] = hi
-        if settled:
-            stopped = "converged"
-            break
-        if len(trace) - 1 - best["round"] >= patience:
-            stopped = "no improvement"
-            break
-    # Phase 2, all tuned groups together: double the best weights while that keeps the
-    # best objective and raises the feasible rate (a weight just strong enough leaves
-    # some samples infeasible; a little more often costs nothing in objective).
-    for _ in range(SCALE_ROUNDS):
-        if len(trace) >= max_rounds or out_of_time():
-            break
-        before = best["round"]
-        kept = best["weights"]
-        run_round({g: 2.0 * kept[members[0]] for g, members in groups.items()}, "scale")
-        if best["round"] == before:
-            break
+    # Ctrl-C/SIGTERM (in a round, or between them) ends the search: the rounds so far
+    # are kept and reported, and the caller knows (Calibration.interrupted).
+    try:
+        while len(trace) < max_rounds:
+            if out_of_time():
+                stopped = "time_budget"
+                break
+            rates = run_round(weight, "bracket")
+            settled = True
+            for g in groups:
+                w = weight[g]
+                if rates[g] > max_violation:
+                    too_weak[g] = w
+                    if strong_enough[g] <= w:  # other groups moved: old evidence is stale
+                        strong_enough[g] = math.inf
+                else:
+                    strong_enough[g] = w
+                    if too_weak[g] >= w:
+                        too_weak[g] = 0.0
+                lo, hi = too_weak[g], strong_enough[g]
+                if math.isinf(hi):  # raise in proportion to how often it is violated
+                    weight[g] = lo * min(4.0, max(1.5, 1.0 + 3.0 * rates[g]))
+                    settled = False
+                elif lo == 0.0:  # never too weak yet: probe lower
+                    weight[g] = hi / 2.0
+                    settled = False
+                elif hi / lo > BRACKET_RATIO:
+                    weight[g] = math.sqrt(lo * hi)
+                    settled = False
+                else:
+                    weight[g] = hi
+            if settled:
+                stopped = "converged"
+                break
+            if len(trace) - 1 - best["round"] >= patience:
+                stopped = "no improvement"
+                break
+        # Phase 2, all tuned groups together: double the best weights while that keeps the
+        # best objective and raises the feasible rate (a weight just strong enough leaves
+        # some samples infeasible; a little more often costs nothing in objective).
+        for _ in range(SCALE_ROUNDS):
+            if len(trace) >= max_rounds or out_of_time():
+                break
+            before = best["round"]
+            kept = best["weights"]
+            run_round({g: 2.0 * kept[members[0]] for g, members in groups.items()}, "scale")
+            if best["round"] == before:
+                break
+    except KeyboardInterrupt:  # SolveInterrupted (no answer) is one too
+        stopped = "interrupted"
+        del trace[len(round_weights):]  # a round cut between its two records
+        if not trace:
+            return Calibration(weights=dict(base), group_weights={}, stopped=stopped,
+                               seconds=time.perf_counter() - began)
     seconds = time.perf_counter() - began
     kept = _pick_round(problem, trace)
     weights = round_weights[kept]

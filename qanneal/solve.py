@@ -422,8 +422,12 @@ def solve(problem: Problem | dimod.BinaryQuadraticModel | dimod.QuadraticModel
     early = None if stop_at is None else StopAt(problem, instance, stop_at,
                                                 sampled=instance.consumes != "milp")
     instance.on_improvement = early
-    raw = run_backend(instance, model, seed=seed, time_limit=solve_limit, **options,
-                      **({"onehot_groups": groups} if groups else {}))
+    if calibration is not None and calibration.interrupted:
+        # Ctrl-C during calibration: no final solve; the rounds' best answer is the result.
+        raw = RawAnswer(solutions=[], info={"status": "interrupted"})
+    else:
+        raw = run_backend(instance, model, seed=seed, time_limit=solve_limit, **options,
+                          **({"onehot_groups": groups} if groups else {}))
     instance.on_improvement = None
     if polish_samples and raw.sampleset is not None and isinstance(model, dimod.BQM):
         # Single-flip descent on a model without the one-hot penalties would leave the

@@ -59,7 +59,8 @@ def tune_command(ctx: click.Context, file: str, problem_type: str | None, fmt: s
 
     Tunes the constraints whose weight is not fixed to a number (all of them with
     --all), one weight per constraint group. With --write the weights go into FILE's
-    `penalties:` mapping, by group; the rest of the file is left as it was.
+    `penalties:` mapping, by group; the rest of the file is left as it was. Ctrl-C
+    stops the calibration: the rounds so far are shown and nothing is written.
     """
     path = Path(file)
     if write and path.suffix.lower() not in YAML_SUFFIXES:
@@ -89,7 +90,7 @@ def tune_command(ctx: click.Context, file: str, problem_type: str | None, fmt: s
                     time_limit=time_limit if time_limit is not None else spec.time_limit,
                     max_rounds=max_rounds, time_budget=time_budget, **options)
     written = None
-    if write:
+    if write and not cal.interrupted:  # only a finished calibration goes into the file
         weights = _file_penalties(file_spec, cal, labels)
         text = path.read_text(encoding="utf-8")
         comment = (f"tuned by `qanneal tune` ({name}, {len(cal.trace)} rounds, "
@@ -104,6 +105,12 @@ def tune_command(ctx: click.Context, file: str, problem_type: str | None, fmt: s
         if written is not None:
             console().print(f"wrote penalties to {path}: "
                             + ", ".join(f"{k}: {v}" for k, v in written.items()), markup=False)
+    if cal.interrupted:  # Ctrl-C/SIGTERM: the rounds so far are shown above, then 130
+        console(stderr=True).print(
+            "interrupted: the rounds so far are shown above"
+            + ("; penalties not written (the calibration did not finish)" if write else ""),
+            markup=False)
+        raise SystemExit(130)
 
 
 def _file_spec(path: Path) -> Any:
@@ -147,6 +154,9 @@ def print_calibration(cal: Calibration, backend: str) -> None:
         table.add_row(f"{t['round']}{phase}{mark}", weights, f"{t['feasible_rate']:.0%}",
                       _num(t["best_objective"]), rates or "-")
     out.print(table)
+    if not cal.trace:
+        out.print(f"stopped: {cal.stopped} before any round finished")
+        return
     out.print(f"kept round {cal.best_round} (*); stopped: {cal.stopped}; "
               f"{cal.num_samples} samples in {cal.seconds:.2f} s")
     out.print("weights: " + ", ".join(f"{g}={_w(w)}" for g, w in cal.group_weights.items()),
