@@ -51,11 +51,16 @@ from qanneal.watchdog import INTERRUPT_GRACE_S, grace_for
 STOP_GRACE_S = 0.5
 
 
+def _code_class(backend: Backend) -> type:
+    """The class whose code runs: a wrapped dimod Sampler's own class, else the backend's."""
+    return getattr(type(backend), "sampler_class", type(backend))
+
+
 def distribution(backend: Backend) -> str | None:
     """The distribution registering ``backend``'s class (None: not registered)."""
     from qanneal.registry import backend_distribution
 
-    return backend_distribution(type(backend))
+    return backend_distribution(_code_class(backend))
 
 
 def is_builtin(backend: Backend) -> bool:
@@ -63,19 +68,22 @@ def is_builtin(backend: Backend) -> bool:
     distribution, or an unregistered class of qanneal's own modules)."""
     dist = distribution(backend)
     if dist is None:
-        return type(backend).__module__.split(".")[0] == "qanneal"
+        return _code_class(backend).__module__.split(".")[0] == "qanneal"
     return dist == "qanneal"
 
 
 def wants_worker(backend: Backend) -> bool:
     """Whether ``backend`` runs in a worker process: a plugin registered by another
-    distribution, where ``fork`` exists, and not already inside a worker process."""
+    distribution, or a third-party dimod Sampler named by ``module:Class``, where
+    ``fork`` exists, and not already inside a worker process."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
     if multiprocessing.current_process().daemon:  # a compare worker: the pool isolates
         return False
     dist = distribution(backend)
-    return dist is not None and dist != "qanneal"
+    if dist is None:  # not registered: a dimod Sampler named as --backend module:Class
+        return hasattr(type(backend), "sampler_class") and not is_builtin(backend)
+    return dist != "qanneal"
 
 
 # ---------------------------------------------------------------------- the child

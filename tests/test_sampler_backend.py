@@ -147,3 +147,30 @@ def test_cli_backend_module_class(run_cli):
     run = run_cli("solve", PROBLEMS / "maxcut-small.yaml", "--backend", "nosuch.mod:Sampler")
     assert run.code == 2 and len(run.err.strip().splitlines()) == 1
     assert "failed to import nosuch.mod:Sampler" in run.err
+
+
+class SegfaultSampler(dimod.Sampler):
+    """A user's sampler that crashes the process it runs in."""
+
+    parameters: dict = {}
+    properties: dict = {}
+
+    def sample(self, bqm, **kwargs):
+        import ctypes
+
+        ctypes.string_at(0)  # reads address 0: SIGSEGV
+
+
+def test_third_party_samplers_run_isolated_and_qanneal_own_do_not():
+    from qanneal.isolation import wants_worker
+
+    assert wants_worker(sampler_backend(WrongEnergySampler, "user")())
+    assert wants_worker(sampler_backend(dimod.ExactSolver, "exact-dimod")())
+    assert not wants_worker(sampler_backend(qanneal.AnnealSampler, "own")())
+
+
+def test_a_crashing_sampler_named_by_path_is_one_line(run_cli):
+    out = run_cli("solve", PROBLEMS / "maxcut-small.yaml", "--backend",
+                  "test_sampler_backend:SegfaultSampler", "--time-limit", "5")
+    assert out.code == 2, out.err
+    assert "crashed (signal 11)" in out.err and "Traceback" not in out.err
