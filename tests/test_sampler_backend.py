@@ -174,3 +174,11 @@ def test_a_crashing_sampler_named_by_path_is_one_line(run_cli):
                   "test_sampler_backend:SegfaultSampler", "--time-limit", "5")
     assert out.code == 2, out.err
     assert "crashed (signal 11)" in out.err and "Traceback" not in out.err
+
+
+def test_compare_takes_a_sampler_by_path():
+    c = qanneal.compare([PROBLEMS / "maxcut-small.yaml"],
+                        ["sa", "dwave.samplers:SteepestDescentSolver"], repeats=1, seed=3,
+                        executor="serial", time_budget=0.3)
+    names = {row["backend"] for row in c.summary}
+    assert names == {"sa", "dwave.samplers:SteepestDescentSolver"}

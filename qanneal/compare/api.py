@@ -221,7 +221,7 @@ def _load_problems(problems: ProblemLike | Sequence[ProblemLike], problem_type: 
 def _backend_list(backends: Any, entries: Sequence[_Entry]) -> list[tuple[str, BackendLike,
                                                                            dict[str, Any]]]:
     """(name, backend, options) triples; unknown names fail before anything runs."""
-    from qanneal.registry import DEFAULT_BACKEND, backend_names
+    from qanneal.registry import DEFAULT_BACKEND, backend_names, is_class_path
 
     if backends is None:
         names: dict[str, None] = {}
@@ -241,7 +241,7 @@ def _backend_list(backends: Any, entries: Sequence[_Entry]) -> list[tuple[str, B
     out: list[tuple[str, BackendLike, dict[str, Any]]] = []
     for backend, opts in items:
         if isinstance(backend, str):
-            if backend not in known:
+            if backend not in known and not is_class_path(backend):  # module:Class
                 raise UnknownNameError("backend", backend, known, field="backends")
             name = backend
         elif isinstance(backend, Backend) or (isinstance(backend, type)
