@@ -35,8 +35,16 @@ def _number(text: str, spec: str) -> int | float:
         else value
 
 
+#: Most points a sweep takes (each is a whole solve; 1e9 points once asked for 24 GB).
+MAX_POINTS = 10_000
+
+
 def parse_sweep(spec: str) -> tuple[str, list[int | float]]:
-    """``NAME=a:b:n`` (n values evenly spaced from a to b) or ``NAME=v1,v2,...``."""
+    """``NAME=a:b:n`` (n values evenly spaced from a to b) or ``NAME=v1,v2,...``.
+
+    >>> parse_sweep("risk_aversion=0:1:3")
+    ('risk_aversion', [0.0, 0.5, 1.0])
+    """
     name, sep, body = spec.partition("=")
     name = name.strip().replace("-", "_")
     if not sep or not name or not body.strip():
@@ -51,9 +59,16 @@ def parse_sweep(spec: str) -> tuple[str, list[int | float]]:
         if not isinstance(count, int) or count < 1:
             raise InputError(f"the count n in a:b:n must be a whole number >= 1, got "
                              f"{parts[2].strip()!r}", field="sweep")
+        if count > MAX_POINTS:  # every point is a whole solve: refuse before allocating
+            raise InputError(f"a sweep of {count} points is more than {MAX_POINTS} solves; "
+                             "give a smaller n in a:b:n", field="sweep")
         values = np.linspace(start, stop, count).tolist()
         return name, [round(v, 12) for v in values]
-    return name, [_number(p.strip(), spec) for p in body.split(",") if p.strip()]
+    values = [_number(p.strip(), spec) for p in body.split(",") if p.strip()]
+    if len(values) > MAX_POINTS:
+        raise InputError(f"a sweep of {len(values)} points is more than {MAX_POINTS} solves",
+                         field="sweep")
+    return name, values
 
 
 def run_sweep(source: str | Path | Callable[..., Problem], backend: str, name: str,

@@ -415,12 +415,34 @@ def prepare(bqm: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
     else:
         beta_stored = tuple(b * arrays.scale for b in params["beta_range"])
     runner = _Runner(arrays, params, beta_stored)
+    _check_memory(params, arrays.num_variables,
+                  table=runner.tsize if not runner.use_msc else 0,
+                  per_batch=runner.seeds_per_batch(params["num_reads"]) * (
+                      64 if runner.use_msc else 1))
     announce_compile(runner.kernel)
     t0 = time.perf_counter()
     _load_kernel(runner, threads)
     prepared.compile_s = time.perf_counter() - t0
     prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta_stored
     return prepared
+
+
+def _check_memory(params: dict[str, Any], n: int, *, table: int, per_batch: int) -> None:
+    """Refuse a run whose schedules and samples would not fit, before allocating them.
+
+    Per distinct batch length (the anytime ramp's 1/8..1 of ``num_sweeps``: < 2x) one
+    beta per sweep and, for integer problems, a threshold table of ``table`` int64 per
+    sweep; a batch's spins and the kept pool of ``num_reads`` samples (int8, with their
+    float64 energies). ``-o num_sweeps=1000000000`` asked for 13 GB before this check.
+    """
+    from qanneal import sizing
+
+    sweeps = params["num_sweeps"]
+    need = 2 * sweeps * 8 * (1 + table) + (per_batch + 2 * params["num_reads"]) * (n + 8)
+    sizing.check(f"annealing {params['num_reads']} reads of {sweeps} sweeps", need,
+                 "give fewer num_sweeps or num_reads",
+                 counts=f"{sizing.amount(sweeps)} sweeps x {table + 1} table entries, "
+                        f"{sizing.amount(n)} variables")
 
 
 def _load_kernel(runner: Any, threads: int) -> None:
@@ -448,6 +470,7 @@ def _prepare_onehot(prepared: Prepared, threads: int) -> Prepared:
         params["beta_range"] = list(beta)
     else:
         beta = tuple(params["beta_range"])
+    _check_memory(params, prepared.bqm.num_variables, table=0, per_batch=params["num_reads"])
     runner = onehot_kernel.OneHotRunner(arrays, beta, params["beta_schedule_type"])
     _load_kernel(runner, threads)
     # The probe of the temperature range compiles with the kernel: both count here.

@@ -41,6 +41,7 @@ class SimulatedAnnealingBackend(Backend):
         from dwave.samplers import SimulatedAnnealingSampler
 
         params = merge_options(self.name, self.defaults, options)
+        _check_memory(params, model.num_variables)
         kwargs = {k: v for k, v in params.items() if v is not None}
         sampler = SimulatedAnnealingSampler()
         start = time.perf_counter()
@@ -69,3 +70,18 @@ class SimulatedAnnealingBackend(Backend):
         return RawAnswer(sampleset=sampleset, params=params,
                          info={"batches": len(batches), "num_reads_total": len(sampleset)},
                          trace=trace.entries)
+
+
+def _check_memory(params: dict[str, Any], n: int) -> None:
+    """Refuse what dwave-samplers would allocate past the memory limit, before it does:
+    one float64 beta per sweep and the reads' int8 states (``num_sweeps=1e9`` took 9 GB
+    before failing). Values it would reject anyway are left to its own message."""
+    from qanneal import sizing
+
+    sweeps, reads = params.get("num_sweeps"), params.get("num_reads")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+               for v in (sweeps, reads)):
+        return
+    sizing.check(f"sa with {reads} reads of {sweeps} sweeps", 8 * sweeps + 2 * reads * (n + 8),
+                 "give fewer num_sweeps or num_reads",
+                 counts=f"{sizing.amount(sweeps)} sweeps, {sizing.amount(reads)} reads")
