@@ -159,6 +159,13 @@ def check(what: str, size: ModelSize | int, fix: str, *, counts: str | None = No
                         f"limit ({why}); {fix}")
 
 
+def check_bqm(what: str, cqm_size: ModelSize, bqm_size: ModelSize, fix: str) -> None:
+    """:func:`check` for a penalised BQM built beside its CQM (both are held at once)."""
+    check(f"{what} as a BQM", cqm_size + bqm_size, fix,
+          counts=f"{amount(bqm_size.variables)} variables, {amount(bqm_size.terms)} terms, "
+                 "with its CQM")
+
+
 # ---------------------------------------------------------------------- deadlines
 _deadline = threading.local()
 

@@ -121,9 +121,7 @@ def coloring_problem(graph: nx.Graph, k: int | None = None, *, mode: Mode = "min
         return cqm
 
     def check_bqm_size() -> None:
-        sizing.check(f"{what} as a BQM", cqm_size + bqm_size, fix,
-                     counts=f"{sizing.amount(bqm_size.variables)} variables, "
-                            f"{sizing.amount(bqm_size.terms)} terms, with its CQM")
+        sizing.check_bqm(what, cqm_size, bqm_size, fix)
 
     def decode(sample: Mapping[Hashable, int]) -> dict[Hashable, Any]:
         out: dict[Hashable, Any] = {}

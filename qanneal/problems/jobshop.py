@@ -548,9 +548,7 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
         return hint + ", or --backend milp"
 
     def check_bqm_size() -> None:
-        sizing.check(f"{what} as a BQM", cqm_size + bqm_size, fix(),
-                     counts=f"{sizing.amount(bqm_size.variables)} variables, "
-                            f"{sizing.amount(bqm_size.terms)} terms, with its CQM")
+        sizing.check_bqm(what, cqm_size, bqm_size, fix())
 
     def labels() -> list[Hashable]:
         return [(j, k, int(t)) for (j, k), e, n in zip(ops, est, size)

@@ -369,9 +369,7 @@ def _time_indexed(inst: Instance, objective: str, horizon: int
     fix = "give a smaller --horizon, or use --backend milp"
 
     def check_bqm_size() -> None:
-        sizing.check(f"{what} as a BQM", cqm_size + bqm_size, fix,
-                     counts=f"{sizing.amount(bqm_size.variables)} variables, "
-                            f"{sizing.amount(bqm_size.terms)} terms, with its CQM")
+        sizing.check_bqm(what, cqm_size, bqm_size, fix)
 
     def build_cqm() -> dimod.ConstrainedQuadraticModel:
         sizing.check(what, cqm_size, fix)

@@ -161,9 +161,7 @@ def partition_problem(graph: nx.Graph, k: int = 2, *, balance: float = 0.0,
         return cqm
 
     def check_bqm_size() -> None:
-        sizing.check(f"{what} as a BQM", cqm_size + bqm_size, fix,
-                     counts=f"{sizing.amount(bqm_size.variables)} variables, "
-                            f"{sizing.amount(bqm_size.terms)} terms, with its CQM")
+        sizing.check_bqm(what, cqm_size, bqm_size, fix)
 
     penalties = {"balance": bound} if k == 2 else {"node": bound, "balance": bound}
 

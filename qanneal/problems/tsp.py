@@ -122,9 +122,7 @@ def tsp_problem(distances: Any, *, cities: Sequence[Hashable] | None = None,
         return cqm
 
     def check_bqm_size() -> None:
-        sizing.check(f"{what} as a BQM", cqm_size + bqm_size, fix,
-                     counts=f"{sizing.amount(bqm_size.variables)} variables, "
-                            f"{sizing.amount(bqm_size.terms)} terms, with its CQM")
+        sizing.check_bqm(what, cqm_size, bqm_size, fix)
 
     weight = binary_exact(PENALTY_FACTOR * float(d.max())) if d.max() > 0 else 1.0
 
