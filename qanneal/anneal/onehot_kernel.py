@@ -360,6 +360,15 @@ def _flip(x, f, k, indptr, indices, data):
 
 
 @njit(cache=True)
+def _read_scratch(n, group_vars, row_ptr, col_ptr):
+    """A read's working arrays: fields, group member order and positions, each block
+    row's column and each column's row (filled by :func:`_init_state`)."""
+    return (np.empty(n, dtype=np.float64), np.empty(group_vars.shape[0], dtype=np.int32),
+            np.zeros(n, dtype=np.int32), np.empty(row_ptr[-1], dtype=np.int32),
+            np.empty(col_ptr[-1], dtype=np.int32))
+
+
+@njit(cache=True)
 def _init_state(x, f, garr, gpos, rcol, cinv, rng, q, indptr, indices, data, kind, unit,
                 local, group_ptr, group_vars, group_count, block_ptr, block_vars, block_shape,
                 block_flags, row_ptr, col_ptr, col_counts):
@@ -621,11 +630,7 @@ def anneal_onehot(q, indptr, indices, data, kind, unit, local, group_ptr, group_
     for r in prange(seeds.shape[0]):
         rng = seed_state(seeds[r])
         x = out_x[r]
-        f = np.empty(n, dtype=np.float64)
-        garr = np.empty(group_vars.shape[0], dtype=np.int32)
-        gpos = np.zeros(n, dtype=np.int32)
-        rcol = np.empty(row_ptr[-1], dtype=np.int32)
-        cinv = np.empty(col_ptr[-1], dtype=np.int32)
+        f, garr, gpos, rcol, cinv = _read_scratch(n, group_vars, row_ptr, col_ptr)
         rng = _init_state(x, f, garr, gpos, rcol, cinv, rng, q, indptr, indices, data, kind,
                           unit, local, group_ptr, group_vars, group_count, block_ptr,
                           block_vars, block_shape, block_flags, row_ptr, col_ptr, col_counts)
@@ -662,11 +667,7 @@ def probe_moves(q, indptr, indices, data, kind, unit, local, group_ptr, group_va
     n = q.shape[0]
     rng = seed_state(seed)
     x = np.empty(n, dtype=np.int8)
-    f = np.empty(n, dtype=np.float64)
-    garr = np.empty(group_vars.shape[0], dtype=np.int32)
-    gpos = np.zeros(n, dtype=np.int32)
-    rcol = np.empty(row_ptr[-1], dtype=np.int32)
-    cinv = np.empty(col_ptr[-1], dtype=np.int32)
+    f, garr, gpos, rcol, cinv = _read_scratch(n, group_vars, row_ptr, col_ptr)
     rng = _init_state(x, f, garr, gpos, rcol, cinv, rng, q, indptr, indices, data, kind,
                       unit, local, group_ptr, group_vars, group_count, block_ptr, block_vars,
                       block_shape, block_flags, row_ptr, col_ptr, col_counts)
