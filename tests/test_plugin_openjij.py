@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 import re
 import subprocess
 import sys
+import unittest
 from pathlib import Path
 
 import dimod
@@ -15,11 +18,29 @@ from conftest import PROBLEMS, ROOT
 
 from qanneal import solve
 from qanneal.errors import InputError
+from qanneal.isolation import wants_worker
 from qanneal.problems.maxcut import maxcut_problem
+from qanneal.problems.model import model_problem
 from qanneal.problems.qubo import qubo_problem
 from qanneal.registry import backend_info, load_backend
 
-pytest.importorskip("qanneal_openjij", reason="plugin not installed (make installs it)")
+qanneal_openjij = pytest.importorskip("qanneal_openjij",
+                                      reason="plugin not installed (make installs it)")
+
+#: Labels OpenJij cannot take itself: cimod sorts them (str < int fails) and reads a
+#: tuple label as an index (('b',) fails with "invalid length of tuple").
+MIXED_LABELS = [0, "a", (1, ("x", 2)), ("b",), 3.5, frozenset({1})]
+
+
+def mixed_label_bqm() -> dimod.BinaryQuadraticModel:
+    """A dense +-3 spin glass on MIXED_LABELS whose ground state (-23) is unique."""
+    rng = random.Random(2)
+    bqm = dimod.BQM("SPIN")
+    for v in MIXED_LABELS:
+        bqm.add_variable(v, rng.randint(-3, 3))
+    for u, v in itertools.combinations(MIXED_LABELS, 2):
+        bqm.add_interaction(u, v, rng.randint(-3, 3))
+    return bqm
 
 
 @pytest.mark.parametrize("name", ["openjij-sa", "openjij-sqa"])
@@ -119,3 +140,62 @@ def test_the_guides_example_backend_runs():
     assert result.feasible and result.objective == 12.0
     with pytest.raises(InputError):
         solve(problem, backend, num_raeds=3)
+
+
+# --- any labels (issue 15) ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["openjij-sa", "openjij-sqa"])
+def test_labels_that_do_not_sort_together_reach_the_exact_optimum(name):
+    # Was: TypeError: '<' not supported between instances of 'str' and 'int' (in cimod).
+    bqm = mixed_label_bqm()
+    exact = dimod.ExactSolver().sample(bqm)
+    assert exact.first.energy == -23.0 and np.sum(exact.record.energy == -23.0) == 1
+    result = solve(model_problem(bqm), name, seed=1, num_reads=5)
+    assert result.feasible and result.objective == -23.0
+    assert result.solution == {v: int(x) for v, x in exact.first.sample.items()}
+
+
+@pytest.mark.parametrize("name", ["openjij-sa", "openjij-sqa"])
+def test_samples_and_trace_come_back_in_the_models_labels(name):
+    bqm = mixed_label_bqm()
+    raw = load_backend(name)().solve(bqm, seed=3, num_reads=4)
+    assert list(raw.sampleset.variables) == list(bqm.variables)
+    assert np.allclose(raw.sampleset.record.energy, bqm.energies(raw.sampleset))
+    assert raw.trace and all(set(answer) == set(MIXED_LABELS) for _, answer in raw.trace)
+    energies = [bqm.energy(answer) for _, answer in raw.trace]
+    assert energies == sorted(energies, reverse=True)  # each one an improvement
+    assert energies[-1] == raw.sampleset.first.energy
+
+
+@pytest.mark.parametrize("cls", ["OpenJijSASampler", "OpenJijSQASampler"])
+def test_wrapper_maps_labels_back_even_when_they_collide_with_integers(cls):
+    # 1 and 0 are labels *and* targets of the relabelling; 2 is taken by 'z'.
+    bqm = dimod.BQM({1: -5.0, 0: 4.0, "z": -1.0}, {(1, "z"): -2.0}, 0.5, "BINARY")
+    ss = getattr(qanneal_openjij, cls)().sample(bqm, num_reads=3, seed=1)
+    assert ss.first.sample == {1: 1, 0: 0, "z": 1} and ss.first.energy == -7.5
+    assert ss.vartype is dimod.BINARY and list(ss.variables) == list(bqm.variables)
+
+
+def test_openjij_in_the_parent_does_not_hang_the_forked_worker():
+    # OpenJij starts an OpenMP runtime; the plugin runs in a forked child. Use it in the
+    # parent first, then solve through the worker, in a fresh interpreter.
+    assert wants_worker(load_backend("openjij-sa")())
+    code = ("import networkx as nx, qanneal, qanneal_openjij; "
+            "from qanneal.problems.maxcut import maxcut_problem; "
+            "qanneal_openjij.OpenJijSASampler().sample_ising({0: 1}, {(0, 1): -1}, seed=1); "
+            "r = qanneal.solve(maxcut_problem(nx.cycle_graph(6)), 'openjij-sa', seed=2); "
+            "print(r.objective)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "6.0"
+
+
+@dimod.testing.load_sampler_bqm_tests(qanneal_openjij.OpenJijSASampler)
+class TestSASamplerDimodHarness(unittest.TestCase):
+    """dimod's generated tests (empty models, tuple labels, vartypes, energies)."""
+
+
+@dimod.testing.load_sampler_bqm_tests(qanneal_openjij.OpenJijSQASampler)
+class TestSQASamplerDimodHarness(unittest.TestCase):
+    """dimod's generated tests (empty models, tuple labels, vartypes, energies)."""

@@ -15,6 +15,12 @@ Two OpenJij behaviours shape the code:
   -171318 with a hotter start. Set ``beta_min`` (e.g. the ``beta_range[0]`` that the
   ``sa`` backend reports in its params) for such problems.
 
+OpenJij (through cimod) sorts the variable labels and reads tuple labels as indices, so
+a BQM labelled ``{0, "a", (1, ("x", 2))}`` fails inside it. :class:`OpenJijSASampler`
+and :class:`OpenJijSQASampler` are thin ``dimod.Sampler`` wrappers that relabel the BQM
+to ``0..n-1`` before OpenJij and the samples back after; the backends sample through
+them, so any hashable labels work (dimod's sampler test harness passes on both).
+
 Energies are recomputed on the BQM qanneal passed in, so they are comparable with
 every other backend's. Each read that improves on the best energy so far goes to
 ``RawAnswer.trace`` (seconds since the solve began, the sample), and is reported
@@ -38,14 +44,85 @@ import numpy as np
 from qanneal.backends.base import Backend, RawAnswer, derive_seeds, merge_options
 from qanneal.errors import InputError
 
-__all__ = ["OpenJijSABackend", "OpenJijSQABackend"]
+__all__ = ["OpenJijSABackend", "OpenJijSQABackend", "OpenJijSASampler",
+           "OpenJijSQASampler"]
+
+
+class _RelabellingSampler(dimod.Sampler):
+    """An OpenJij sampler behind a relabelling to ``0..n-1``, so any hashable labels work.
+
+    OpenJij is imported when the sampler is created, not when this module is: listing
+    backends stays cheap, and nothing OpenJij starts (its OpenMP runtime) exists in a
+    parent process before qanneal forks a worker for the plugin.
+    """
+
+    openjij_name: ClassVar[str]
+
+    def __init__(self) -> None:
+        import openjij
+
+        self.child = getattr(openjij, self.openjij_name)()
+
+    @property
+    def parameters(self) -> dict[str, list[str]]:
+        # OpenJij lists only its schedule knobs; num_reads, num_sweeps and seed are
+        # keyword arguments of its sample() as well.
+        params = {key: list(value) for key, value in self.child.parameters.items()}
+        for key in ("num_reads", "num_sweeps", "seed"):
+            params.setdefault(key, [])
+        return params
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return {"child_properties": dict(self.child.properties),
+                "openjij_sampler": f"openjij.{self.openjij_name}"}
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters: Any) -> dimod.SampleSet:
+        """Sample ``bqm`` with OpenJij; ``parameters`` go to OpenJij's ``sample``.
+
+        The returned set is over ``bqm``'s own labels, in ``bqm``'s variable order, with
+        energies computed on ``bqm``.
+        """
+        # cimod sorts labels (str with int fails) and takes a tuple label for an index
+        # (('a',) fails with "invalid length of tuple"): hand it integers only.
+        integers, mapping = bqm.relabel_variables_as_integers(inplace=False)
+        response = self.child.sample(integers, **parameters)
+        variables = list(bqm.variables)
+        position = {v: i for i, v in enumerate(variables)}
+        index = [position[mapping.get(v, v)] for v in response.variables]
+        samples = np.zeros((len(response), len(variables)), dtype=np.int8)
+        samples[:, index] = response.record.sample
+        return dimod.SampleSet.from_samples_bqm(
+            (samples, variables), bqm, num_occurrences=response.record.num_occurrences,
+            info=dict(response.info))
+
+
+class OpenJijSASampler(_RelabellingSampler):
+    """``openjij.SASampler`` (simulated annealing) taking any hashable labels.
+
+    >>> import dimod
+    >>> bqm = dimod.BQM({0: -1.0, "a": -1.0, (1, ("x", 2)): 0.5}, {(0, "a"): -2.0},
+    ...                 0.0, "SPIN")
+    >>> ss = OpenJijSASampler().sample(bqm, num_reads=5, seed=1)
+    >>> ss.first.sample == {0: 1, "a": 1, (1, ("x", 2)): -1}, float(ss.first.energy)
+    (True, -4.5)
+    """
+
+    openjij_name = "SASampler"
+
+
+class OpenJijSQASampler(_RelabellingSampler):
+    """``openjij.SQASampler`` (simulated quantum annealing) taking any hashable labels."""
+
+    openjij_name = "SQASampler"
 
 
 class _OpenJijBackend(Backend):
     """One OpenJij call per read (own seed), anytime under ``time_limit``."""
 
     consumes = "bqm"
-    sampler_name: ClassVar[str]
+    #: The dimod Sampler (relabelling wrapper around OpenJij) each read goes through.
+    sampler_type: ClassVar[type[_RelabellingSampler]]
     defaults: ClassVar[dict[str, Any]]
     #: Options that must be positive integers / positive numbers when given.
     integer_options: ClassVar[tuple[str, ...]] = ("num_reads", "num_sweeps")
@@ -61,25 +138,19 @@ class _OpenJijBackend(Backend):
 
     def solve(self, model: dimod.BinaryQuadraticModel, *, seed: int | None = None,
               time_limit: float | None = None, **options: Any) -> RawAnswer:
-        import openjij
-
         params = self._check(merge_options(self.name, self.defaults, options))
-        sampler = getattr(openjij, self.sampler_name)()
+        sampler = self.sampler_type()
         kwargs = {k: v for k, v in params.items() if k != "num_reads" and v is not None}
         start = time.perf_counter()
         rows: list[np.ndarray] = []
-        variables: list[Any] | None = None
+        variables = list(model.variables)  # the wrapper returns columns in this order
         trace: list[tuple[float, dict[Any, Any]]] = []
         best = float("inf")
         for read_seed in derive_seeds(seed, params["num_reads"]):
             response = sampler.sample(model, num_reads=1, seed=read_seed % (2**31), **kwargs)
-            if variables is None:
-                variables = list(response.variables)
-            else:  # keep one column order whatever OpenJij returns
-                response = _reorder(response, variables)
             rows.append(np.asarray(response.record.sample[0]))
             sample = dict(zip(variables, rows[-1].tolist()))
-            energy = float(model.energy(sample))
+            energy = float(response.record.energy[0])  # computed on ``model`` by the wrapper
             if energy < best:  # the anytime curve, in qanneal's energies
                 best = energy
                 trace.append((time.perf_counter() - start, sample))
@@ -91,7 +162,7 @@ class _OpenJijBackend(Backend):
         # Recompute energies on qanneal's BQM (OpenJij's own may differ by the offset).
         sampleset = dimod.SampleSet.from_samples_bqm((np.vstack(rows), variables), model)
         info = {"reads": len(rows), "reads_requested": params["num_reads"],
-                "sampler": f"openjij.{self.sampler_name}",
+                "sampler": f"openjij.{self.sampler_type.openjij_name}",
                 "sampling_s": time.perf_counter() - start}
         return RawAnswer(sampleset=sampleset, info=info, params=params, trace=trace)
 
@@ -123,7 +194,7 @@ class OpenJijSABackend(_OpenJijBackend):
 
     name = "openjij-sa"
     description = "OpenJij simulated annealing (plugin qanneal-openjij)"
-    sampler_name = "SASampler"
+    sampler_type = OpenJijSASampler
     defaults = {"num_reads": 20, "num_sweeps": None, "beta_min": None, "beta_max": None}
     number_options = ("beta_min", "beta_max")
 
@@ -141,17 +212,9 @@ class OpenJijSQABackend(_OpenJijBackend):
 
     name = "openjij-sqa"
     description = "OpenJij simulated quantum annealing (plugin qanneal-openjij)"
-    sampler_name = "SQASampler"
+    sampler_type = OpenJijSQASampler
     defaults = {"num_reads": 10, "num_sweeps": None, "beta": None, "gamma": None,
                 "trotter": None}
     integer_options = ("num_reads", "num_sweeps", "trotter")
     number_options = ("beta", "gamma")
 
-
-def _reorder(response: dimod.SampleSet, variables: list[Any]) -> dimod.SampleSet:
-    if list(response.variables) == variables:
-        return response
-    index = [response.variables.index(v) for v in variables]
-    record = response.record.copy()
-    record.sample = record.sample[:, index]
-    return dimod.SampleSet(record, variables, {}, response.vartype)
