@@ -50,7 +50,7 @@ precedence rows and big-M machine disjunctions with one order binary per pair).
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -559,6 +559,11 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
         return _time_indexed_cqm(cjobs, ops, est, lst, dur, base, labels(), last, clb,
                                  chorizon, late_finish, what)
 
+    def build_bqm(weights: Mapping[str, float], exclude: Collection[Hashable]
+                  ) -> dimod.BinaryQuadraticModel:
+        return _time_indexed_bqm(cjobs, ops, est, lst, dur, base, labels(), last, clb,
+                                 chorizon, late_finish, weights, exclude)
+
     def decode(sample: Mapping[Hashable, int]) -> dict[str, Any]:
         starts: list[list[int | None]] = [[None] * len(job) for job in jobs]
         for i, (j, k) in enumerate(ops):
@@ -590,6 +595,7 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
                       # Objective < 1/1.1 in total, so weight 1 makes feasibility win
                       # globally (a stronger bound than the generic one-flip default).
                       penalties={"*": 1.0}, check_bqm_size=check_bqm_size,
+                      bqm_builder=build_bqm,
                       options={"horizon": int(chorizon * unit), "lower_bound": lb,
                                "heuristic_makespan": ub, "late_finish": kind,
                                "time_unit": unit, "variables": cqm_size.variables,
@@ -630,14 +636,13 @@ def fitting_time_unit(jobs: Sequence[Job], *, horizon: int | None = None,
     return hi
 
 
-def _time_indexed_cqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.ndarray,
-                      lst: np.ndarray, dur: np.ndarray, base: np.ndarray,
-                      labels: list[Hashable], last: list[int], lb: int, horizon: int,
-                      late_finish: str, what: str) -> dimod.ConstrainedQuadraticModel:
-    """The time-indexed CQM over the start windows ``[est, lst]`` (module docstring)."""
+def _objective_linear(num: int, est: np.ndarray, lst: np.ndarray, dur: np.ndarray,
+                      base: np.ndarray, last: list[int], lb: int, horizon: int,
+                      late_finish: str) -> np.ndarray:
+    """The objective's linear biases: late-finish weights on every job's last
+    operation, scaled so that their total stays below 1/1.1 (module docstring)."""
     size = lst - est + 1
-    # Objective: late-finish weights on every job's last operation, scaled below 1/1.1.
-    linear = np.zeros(len(labels))
+    linear = np.zeros(num)
     ends = np.concatenate([np.arange(est[o], lst[o] + 1) + dur[o] for o in last])
     raw, _ = late_finish_weights(ends, lb, horizon, len(last), late_finish)
     top = raw.max() if raw.size else 0.0
@@ -645,6 +650,84 @@ def _time_indexed_cqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.n
         raw = raw / (top * len(last) * DEFAULT_PENALTY_MARGIN)
     where = np.concatenate([base[o] + np.arange(size[o]) for o in last])
     linear[where] = raw
+    return linear
+
+
+def _clash_slots(kind: str, da: int, db: int, ea: int, la: int, eb: int, lb: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Window offsets ``(ia, ib)`` of the start pairs of two operations that clash."""
+    ta = np.arange(ea, la + 1)[:, None]
+    tb = np.arange(eb, lb + 1)[None, :]
+    if kind == "precedence":  # b starts before a ends
+        clash = tb < ta + da
+    else:  # the two operations overlap on their machine
+        clash = (ta < tb + db) & (tb < ta + da)
+    return np.nonzero(clash)
+
+
+def _time_indexed_bqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.ndarray,
+                      lst: np.ndarray, dur: np.ndarray, base: np.ndarray,
+                      labels: list[Hashable], last: list[int], lb: int, horizon: int,
+                      late_finish: str, weights: Mapping[str, float],
+                      exclude: Collection[Hashable] = ()) -> dimod.BinaryQuadraticModel:
+    """The penalised BQM of the time-indexed CQM, built in bulk from index arrays.
+
+    The same model :func:`qanneal.model.cqm_to_penalised_bqm` makes of
+    :func:`_time_indexed_cqm` (tests compare them term by term), without its Python
+    step per term: ``one_start`` with weight ``w`` is ``w (sum x - 1)**2`` (linear
+    ``-w``, pairs ``2w``, offset ``w``), a conflict constraint is ``w`` times its sum of
+    clashing products. Constraints in ``exclude`` are left out (the one-hot groups).
+    """
+    excluded = set(exclude)
+    size = lst - est + 1
+    linear = _objective_linear(len(labels), est, lst, dur, base, last, lb, horizon,
+                               late_finish)
+    offset = 0.0
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    for i, (j, k) in enumerate(ops):
+        label = f"one_start[{j},{k}]"
+        if label in excluded:
+            continue
+        w = float(weights[label])
+        linear[base[i]:base[i] + size[i]] -= w
+        offset += w
+        iu, iv = np.triu_indices(int(size[i]), 1)
+        rows.append(base[i] + iu)
+        cols.append(base[i] + iv)
+        values.append(np.full(len(iu), 2.0 * w))
+    pairs = conflict_pairs(jobs)
+    for n, (a, b, kind, label) in enumerate(pairs):
+        sizing.check_deadline("the penalised BQM", n / len(pairs))
+        if label in excluded:
+            continue
+        ia, ib = _clash_slots(kind, int(dur[a]), int(dur[b]), int(est[a]), int(lst[a]),
+                              int(est[b]), int(lst[b]))
+        if not len(ia):
+            continue  # no clash possible: the CQM has no such constraint either
+        rows.append(base[a] + ia)
+        cols.append(base[b] + ib)
+        values.append(np.full(len(ia), float(weights[label])))
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    quad = np.concatenate(values) if values else np.zeros(0)
+    # Floating-point residues, as qanneal.model.drop_residues zeroes them (no two terms
+    # here share a pair, so only linear biases can cancel: objective - w).
+    scale = max(np.abs(linear).max(initial=0.0), np.abs(quad).max(initial=0.0))
+    linear[(linear != 0) & (np.abs(linear) < 1e-12 * scale)] = 0.0
+    return dimod.BinaryQuadraticModel.from_numpy_vectors(
+        linear, (row, col, quad), offset, "BINARY", variable_order=labels)
+
+
+def _time_indexed_cqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.ndarray,
+                      lst: np.ndarray, dur: np.ndarray, base: np.ndarray,
+                      labels: list[Hashable], last: list[int], lb: int, horizon: int,
+                      late_finish: str, what: str) -> dimod.ConstrainedQuadraticModel:
+    """The time-indexed CQM over the start windows ``[est, lst]`` (module docstring)."""
+    size = lst - est + 1
+    linear = _objective_linear(len(labels), est, lst, dur, base, last, lb, horizon,
+                               late_finish)
     objective = dimod.BinaryQuadraticModel.from_numpy_vectors(
         linear, ([], [], []), 0.0, "BINARY", variable_order=labels)
     cqm = dimod.ConstrainedQuadraticModel()
@@ -656,13 +739,8 @@ def _time_indexed_cqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.n
     pairs = conflict_pairs(jobs)
     for n, (a, b, kind, label) in enumerate(pairs):
         sizing.check_deadline(what, n / len(pairs))
-        ta = np.arange(est[a], lst[a] + 1)[:, None]
-        tb = np.arange(est[b], lst[b] + 1)[None, :]
-        if kind == "precedence":  # b starts before a ends
-            clash = tb < ta + dur[a]
-        else:  # the two operations overlap on their machine
-            clash = (ta < tb + dur[b]) & (tb < ta + dur[a])
-        ia, ib = np.nonzero(clash)
+        ia, ib = _clash_slots(kind, int(dur[a]), int(dur[b]), int(est[a]), int(lst[a]),
+                              int(est[b]), int(lst[b]))
         if not len(ia):
             continue
         # Only the slots that clash at all enter the constraint (fewer dict entries).
