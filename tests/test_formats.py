@@ -420,3 +420,11 @@ def test_rudy_shared_bench_sample():
 def test_every_reader_accepts_str_paths():
     assert read_rudy(str(GOOD / "square.rud")).number_of_nodes() == 5
     assert read_coo(os.fspath(GOOD / "small.coo"))[1] == "SPIN"
+
+
+def test_qoblib_gph_graph_is_read_as_dimacs(run_cli, tmp_path):
+    path = tmp_path / "tiny.gph"
+    path.write_text("c QOBLIB-style graph\np edge 4 3\ne 1 2\ne 2 3\ne 3 4\n")
+    out = run_cli("solve", path, "--problem", "independent_set", "-b", "exact")
+    assert out.code == 0, out.err
+    assert "objective: 2 (maximise)" in out.out

@@ -12,7 +12,7 @@ format                     reader                                 extensions
 rudy / Gset max-cut        :func:`read_rudy`, :func:`write_rudy`  .rud .gset
 QUBO COO text              :func:`read_coo`, :func:`write_coo`    .coo .qubo
 QOBLIB QUBO (.qs)          :func:`read_qs`, :func:`qs_to_bqm`     .qs
-DIMACS graph               :func:`read_dimacs_graph`              .col .clq .dimacs
+DIMACS graph               :func:`read_dimacs_graph`              .col .clq .gph .dimacs
 TSPLIB                     :func:`read_tsplib`,                   .tsp .atsp
                            :func:`read_tsplib_tour`               (.tour)
 job shop                   :func:`read_jobshop`                   .jss .jsp
@@ -80,6 +80,7 @@ EXTENSIONS: dict[str, str] = {
     ".qs": "qs",
     ".col": "dimacs",
     ".clq": "dimacs",
+    ".gph": "dimacs",  # QOBLIB's graphs
     ".dimacs": "dimacs",
     ".tsp": "tsplib",
     ".atsp": "tsplib",

@@ -34,7 +34,8 @@ Node = int | str
 #: Graph file formats every graph type reads (by extension). Only the DIMACS ones are
 #: claimed as ``extensions`` for ``qanneal solve FILE`` auto-detection: ``.rud`` stays
 #: max-cut's, so a rudy file needs ``--problem`` here.
-FORMATS = {".col": "dimacs", ".clq": "dimacs", ".rud": "rudy", ".gset": "rudy"}
+FORMATS = {".col": "dimacs", ".clq": "dimacs", ".gph": "dimacs", ".rud": "rudy",
+           ".gset": "rudy"}  # .gph: QOBLIB's DIMACS graphs
 DIMACS_EXTENSIONS = (".col", ".clq")
 
 
