@@ -291,7 +291,9 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         for g, members in groups.items():
             weights.update(dict.fromkeys(members, tuned[g]))
         round_start = time.perf_counter()
-        bqm = cqm_to_penalised_bqm(problem.cqm, weights, unbalanced=unbalanced)
+        # A problem's direct builder gives the same BQM (Problem.bqm_builder), in bulk.
+        bqm = (problem.bqm_builder(weights, ()) if problem.bqm_builder is not None
+               else cqm_to_penalised_bqm(problem.cqm, weights, unbalanced=unbalanced))
         raw = run_backend(instance, bqm, seed=round_seed, time_limit=time_limit, **options)
         if polish_samples and raw.sampleset is not None:
             raw.sampleset = polish(bqm, raw.sampleset)

@@ -34,6 +34,9 @@ units): about ``unit`` times fewer variables and ``unit**2`` fewer terms, at the
 price of coarser schedules (still verified against the real durations). The
 time-indexed CQM is built on first use, after its size was counted and checked
 against the memory limit (:mod:`qanneal.sizing`); the MILP path never builds it.
+The penalised BQM is not converted from the CQM term by term but built in bulk from
+numpy index arrays (:func:`_time_indexed_bqm`, the problem's ``bqm_builder``: the
+same model; la01's 11M terms in ~3 s instead of ~50 s).
 Native MILP: the disjunctive model (start times, a makespan variable,
 precedence rows and big-M machine disjunctions with one order binary per pair).
 
