@@ -75,3 +75,44 @@ def test_trace_answers_are_the_samples_behind_the_energy_curve():
     for (t, sample), energy in zip(raw.trace, energies):
         assert t >= 0 and bqm.energy(sample) == pytest.approx(energy)
     assert energies == sorted(energies, reverse=True)
+
+
+class _PreparingBackend:
+    """A backend whose prepare takes 0.3 s, reported as compile time or not."""
+
+    def __new__(cls, compiling: bool):
+        from qanneal.backends.base import Backend, RawAnswer
+
+        class Preparing(Backend):
+            name = "preparing"
+            consumes = "bqm"
+            received: float | None = None
+
+            def prepare(self, model, **options):
+                import time
+
+                time.sleep(0.3)
+                return 0.3 if compiling else 0.0
+
+            def solve(self, model, *, seed=None, time_limit=None, **options):
+                type(self).received = time_limit
+                return RawAnswer(sampleset=dimod.SampleSet.from_samples_bqm(
+                    {v: 0 for v in model.variables}, model))
+
+        return Preparing()
+
+
+@pytest.mark.parametrize("compiling", [True, False])
+def test_compiling_is_free_but_converting_comes_out_of_the_budget(compiling):
+    from qanneal.solve import run_backend
+
+    backend = _PreparingBackend(compiling)
+    bqm = dimod.BQM({"a": 1.0}, {}, 0.0, "BINARY")
+    raw = run_backend(backend, bqm, seed=1, time_limit=1.0)
+    if compiling:
+        assert type(backend).received == pytest.approx(1.0, abs=0.02)
+        assert raw.info["compile_s"] == 0.3
+        assert "convert_s" not in raw.info
+    else:
+        assert type(backend).received == pytest.approx(0.7, abs=0.05)
+        assert raw.info["convert_s"] == pytest.approx(0.3, abs=0.05)
