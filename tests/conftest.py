@@ -84,3 +84,29 @@ def run_cli_subprocess(*args: str, env: dict[str, str] | None = None, timeout: f
     return subprocess.run([sys.executable, "-m", "qanneal", *map(str, args)],
                           capture_output=True, text=True, timeout=timeout, env=full_env,
                           cwd=cwd)
+
+
+def write_fake_distribution(root: Path, name: str, entry_points: dict[str, str],
+                            modules: dict[str, str]) -> Path:
+    """An installed-looking distribution ``name`` under ``root`` (put ``root`` on
+    ``sys.path`` to install it): a dist-info whose ``qanneal.backends`` entry points are
+    ``entry_points`` (name -> ``module:attr``), and ``modules`` (module name -> source)."""
+    dist = root / f"{name.replace('-', '_')}-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[qanneal.backends]\n" + "".join(
+        f"{k} = {v}\n" for k, v in entry_points.items()))
+    for module, source in modules.items():
+        (root / f"{module}.py").write_text(source)
+    return root
+
+
+@pytest.fixture
+def installed(site, monkeypatch):
+    """The module's fake distribution (its ``site`` fixture) installed for one test."""
+    from qanneal.registry import refresh
+
+    monkeypatch.syspath_prepend(str(site))
+    refresh()
+    yield site
+    refresh()

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from conftest import PROBLEMS, run_cli_subprocess
+from conftest import PROBLEMS, run_cli_subprocess, write_fake_distribution
 
 from qanneal import solve
 from qanneal.errors import BackendError
 from qanneal.problems.maxcut import maxcut_problem
-from qanneal.registry import backend_info, backend_names, list_backends, refresh
+from qanneal.registry import backend_info, backend_names, list_backends
 
 PLUGINS = {
     "broken-import": "qanneal_broken_import:Whatever",
@@ -67,25 +67,10 @@ class NotABackend:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """A directory that looks like site-packages with one badly behaved distribution."""
-    root = tmp_path_factory.mktemp("site")
-    dist = root / "qanneal_bad_plugins-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: qanneal-bad-plugins\n"
-                                   "Version: 0.1\n")
-    (dist / "entry_points.txt").write_text(
-        "[qanneal.backends]\n" + "".join(f"{k} = {v}\n" for k, v in PLUGINS.items()))
-    (root / "qanneal_broken_import.py").write_text(
-        "raise RuntimeError('plugin exploded on import')\n")
-    (root / "qanneal_bad_plugins.py").write_text(textwrap.dedent(BAD_PLUGINS))
-    return root
-
-
-@pytest.fixture
-def installed(site, monkeypatch):
-    monkeypatch.syspath_prepend(str(site))
-    refresh()
-    yield site
-    refresh()
+    return write_fake_distribution(
+        tmp_path_factory.mktemp("site"), "qanneal-bad-plugins", PLUGINS,
+        {"qanneal_broken_import": "raise RuntimeError('plugin exploded on import')\n",
+         "qanneal_bad_plugins": textwrap.dedent(BAD_PLUGINS)})
 
 
 @pytest.fixture

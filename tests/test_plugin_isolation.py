@@ -20,7 +20,7 @@ from pathlib import Path
 import dimod
 import networkx as nx
 import pytest
-from conftest import PROBLEMS, run_cli_subprocess
+from conftest import PROBLEMS, run_cli_subprocess, write_fake_distribution
 
 from qanneal import solve
 from qanneal.backends.base import RawAnswer
@@ -29,7 +29,7 @@ from qanneal.io import atomic_write_text, dumps
 from qanneal.isolation import is_builtin, validate_answer, wants_worker
 from qanneal.problems.maxcut import maxcut_problem
 from qanneal.redact import scrub
-from qanneal.registry import get_backend, refresh
+from qanneal.registry import get_backend
 
 TOKEN = "DEV-0123456789abcdef-secret"
 
@@ -164,23 +164,10 @@ class Patient(Base):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("site")
-    dist = root / "qanneal_hostile_plugins-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: qanneal-hostile-plugins\n"
-                                   "Version: 0.1\n")
-    (dist / "entry_points.txt").write_text("[qanneal.backends]\n" + "".join(
-        f"{k} = qanneal_hostile_plugins:{v}\n" for k, v in PLUGINS.items()))
-    (root / "qanneal_hostile_plugins.py").write_text(textwrap.dedent(CODE))
-    return root
-
-
-@pytest.fixture
-def installed(site, monkeypatch):
-    monkeypatch.syspath_prepend(str(site))
-    refresh()
-    yield site
-    refresh()
+    return write_fake_distribution(
+        tmp_path_factory.mktemp("site"), "qanneal-hostile-plugins",
+        {k: f"qanneal_hostile_plugins:{v}" for k, v in PLUGINS.items()},
+        {"qanneal_hostile_plugins": textwrap.dedent(CODE)})
 
 
 @pytest.fixture
