@@ -18,7 +18,7 @@ import pkgutil
 from typing import Any
 
 #: Modules of this package that hold helpers, not a problem type.
-_HELPERS = frozenset({"base", "graphs", "node_sets"})
+_HELPERS = frozenset({"base", "graphs", "node_sets", "slots"})
 
 
 def _type_modules() -> list[str]:

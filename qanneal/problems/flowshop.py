@@ -51,7 +51,6 @@ bounded by Taillard's lower bound and the NEH makespan.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -64,6 +63,7 @@ from qanneal.errors import InputError
 from qanneal.model import MilpFormulation, Problem
 from qanneal.problems.base import FileData, ProblemType, Strict, resolve_path
 from qanneal.problems.graphs import binary_exact, number, preview
+from qanneal.problems.slots import permutation_violations, slot_items
 
 FILE_FORMATS = ("taillard", "orlib")
 #: Penalty weight per constraint, in units of the surrogate's largest term (see docstring).
@@ -154,36 +154,13 @@ def surrogate(p: np.ndarray, order: Sequence[int]) -> float:
 
 
 # ---------------------------------------------------------------------- answers
-def _slot_jobs(slot: Any) -> list[Any]:
-    return list(slot) if isinstance(slot, (list, tuple)) else [] if slot is None else [slot]
-
-
 def order_violations(slots: Any, n: int) -> list[str]:
     """What makes ``slots`` not a permutation of the jobs ``0..n-1``."""
-    if not isinstance(slots, (list, tuple)):
-        return ["'order' must list the job at each position"]
-    problems = []
-    if len(slots) != n:
-        problems.append(f"order has {len(slots)} positions; expected {n}")
-    empty = [q for q, s in enumerate(slots) if s is None]
-    if empty:
-        problems.append(f"{len(empty)} position(s) with no job, e.g. position {empty[0]}")
-    several = [q for q, s in enumerate(slots) if isinstance(s, (list, tuple))]
-    if several:
-        problems.append(f"{len(several)} position(s) with several jobs, e.g. position "
-                        f"{several[0]}: {list(slots[several[0]])}")
-    seen = Counter(j for s in slots for j in _slot_jobs(s))
-    unknown = [j for j in seen if not _is_job(j, n)]
-    if unknown:
-        problems.append(f"{len(unknown)} unknown job(s), e.g. {unknown[0]!r} (jobs are "
-                        f"0..{n - 1})")
-    twice = [j for j, k in seen.items() if k > 1 and _is_job(j, n)]
-    if twice:
-        problems.append(f"{len(twice)} job(s) placed more than once, e.g. job {twice[0]}")
-    missing = [j for j in range(n) if j not in seen]
-    if missing:
-        problems.append(f"{len(missing)} job(s) not placed, e.g. job {missing[0]}")
-    return problems
+    return permutation_violations(
+        slots, range(n), what="order", noun="job", plural="jobs", counted="job(s)",
+        verb="placed", not_a_list="'order' must list the job at each position",
+        is_known=lambda j: _is_job(j, n), name=lambda j: f"job {j}",
+        unknown_hint=f" (jobs are 0..{n - 1})")
 
 
 def _is_job(j: Any, n: int) -> bool:
@@ -194,7 +171,7 @@ def first_places(slots: Sequence[Any], n: int) -> list[int]:
     """Known jobs in slot order, each at its first place (a slot's jobs by number)."""
     out: list[int] = []
     for s in slots:
-        for j in sorted(j for j in _slot_jobs(s) if _is_job(j, n)):
+        for j in sorted(j for j in slot_items(s) if _is_job(j, n)):
             if j not in out:
                 out.append(int(j))
     return out

@@ -32,7 +32,6 @@ with 1.1, 1.5, 2 and 3 x max d; shorter tours came with the smaller weights).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +46,7 @@ from qanneal.errors import InputError
 from qanneal.model import MilpFormulation, Problem
 from qanneal.problems.base import FileData, ProblemType, Strict, pick_format, resolve_path
 from qanneal.problems.graphs import binary_exact, number, preview
+from qanneal.problems.slots import permutation_violations, slot_items
 from qanneal.sizing import ModelSize
 
 FORMATS = {".tsp": "tsplib", ".atsp": "tsplib"}
@@ -217,37 +217,15 @@ def tour_length(d: np.ndarray, order: Sequence[int]) -> float:
 
 def tour_violations(solution: Any, cities: Sequence[Hashable]) -> list[str]:
     """What makes ``solution`` not a Hamiltonian cycle over ``cities`` (each exactly once)."""
-    if not isinstance(solution, (list, tuple)):
-        return ["solution must be a list of cities (the tour)"]
-    problems = []
-    n = len(cities)
-    if len(solution) != n:
-        problems.append(f"tour has {len(solution)} positions; expected {n}")
-    empty = [i for i, s in enumerate(solution) if s is None]
-    if empty:
-        problems.append(f"{len(empty)} position(s) with no city, e.g. position {empty[0]}")
-    several = [i for i, s in enumerate(solution) if isinstance(s, (list, tuple))]
-    if several:
-        problems.append(f"{len(several)} position(s) with several cities, e.g. position "
-                        f"{several[0]}: {list(solution[several[0]])}")
     known = set(cities)
-    visits = Counter(c for s in solution
-                     for c in (s if isinstance(s, (list, tuple)) else [] if s is None else [s]))
-    unknown = [c for c in visits if c not in known]
-    if unknown:
-        problems.append(f"{len(unknown)} unknown city(ies), e.g. {unknown[0]!r}")
-    twice = [c for c, k in visits.items() if k > 1 and c in known]
-    if twice:
-        problems.append(f"{len(twice)} city(ies) visited more than once, e.g. {twice[0]!r}")
-    missing = [c for c in cities if c not in visits]
-    if missing:
-        problems.append(f"{len(missing)} city(ies) not visited, e.g. {missing[0]!r}")
-    return problems
+    return permutation_violations(
+        solution, cities, what="tour", noun="city", plural="cities", counted="city(ies)",
+        verb="visited", not_a_list="solution must be a list of cities (the tour)",
+        is_known=known.__contains__)
 
 
 def _slot_indices(slot: Any, position: Mapping[Hashable, int]) -> list[int]:
-    items = slot if isinstance(slot, (list, tuple)) else [] if slot is None else [slot]
-    return [position[c] for c in items if c in position]
+    return [position[c] for c in slot_items(slot) if c in position]
 
 
 def repair_tour(d: np.ndarray, slots: Sequence[Sequence[int]]) -> list[int]:
