@@ -184,6 +184,9 @@ def test_interrupt_function_stops_after_the_first_round_of_reads():
     ss = AnnealSampler().sample(bqm, num_reads=50, interrupt_function=lambda: True, threads=2)
     assert len(ss) == min(2, ss.info["threads"]) and ss.info["interrupted"]
     assert len(AnnealSampler().sample(bqm, num_reads=50, interrupt_function=lambda: False)) == 50
+    # No threads given: polled after every read, as dwave's (one row on an immediate stop).
+    ss = AnnealSampler().sample(bqm, num_reads=50, interrupt_function=lambda: True)
+    assert len(ss) == 1 and ss.info["threads"] == 1
     with pytest.raises(TypeError):
         AnnealSampler().sample(bqm, interrupt_function="stop")
 
@@ -288,10 +291,151 @@ def test_greedy_sweep_reaches_the_ground_state_of_independent_spins(layout):
         assert np.array_equal(ss.record.sample[0], ground)
 
 
-def test_randomised_order_and_gibbs_are_refused_in_one_line():
-    for kwargs in ({"randomize_order": True}, {"proposal_acceptance_criteria": "Gibbs"}):
-        with pytest.raises(ValueError, match="in order with Metropolis"):
-            AnnealSampler().sample_ising({"a": 1}, {}, **kwargs)
+# --- random order and Gibbs updates (qanneal.anneal.rules) -----------------------------
+
+def _fraction_up(bqm: dimod.BinaryQuadraticModel, start: int, **kwargs) -> float:
+    """Share of +1 spins after annealing one read of ``bqm`` from all spins = ``start``."""
+    init = dimod.SampleSet.from_samples_bqm({v: start for v in bqm.variables}, bqm)
+    ss = AnnealSampler().sample(bqm, initial_states=init, num_reads=1, seed=77, **kwargs)
+    assert ss.info["kernel"] == "sa-csr-rules"
+    return float(np.mean(ss.record.sample[0] == 1))
+
+
+def _within(share: float, p: float, n: int, sigmas: float = 4.0) -> bool:
+    return abs(share - p) <= sigmas * np.sqrt(p * (1 - p) / n)
+
+
+N_FREE = 4000
+FLAT = dimod.BQM.from_ising({i: 0.0 for i in range(N_FREE)}, {})
+
+
+def test_gibbs_in_order_on_a_flat_landscape_is_a_fair_coin_per_spin():
+    share = _fraction_up(FLAT, 1, num_sweeps=1, beta_range=[0.2, 2],
+                         proposal_acceptance_criteria="Gibbs")
+    assert _within(share, 0.5, N_FREE)
+
+
+def test_random_order_flips_the_spins_picked_an_odd_number_of_times():
+    # n picks with replacement: a spin is picked k ~ Poisson(1) times, and flips (every
+    # Metropolis step costs 0) when k is odd: P = e^-1 sinh(1); it stays up otherwise.
+    share = _fraction_up(FLAT, 1, num_sweeps=1, beta_range=[0.2, 2], randomize_order=True)
+    assert _within(share, 1 - np.exp(-1) * np.sinh(1), N_FREE)
+    # Gibbs: never picked (e^-1) stays up, picked at least once is a fair coin.
+    share = _fraction_up(FLAT, 1, num_sweeps=1, beta_range=[0.2, 2], randomize_order=True,
+                         proposal_acceptance_criteria="Gibbs")
+    assert _within(share, np.exp(-1) + (1 - np.exp(-1)) / 2, N_FREE)
+
+
+@pytest.mark.parametrize("start", [1, -1])
+def test_gibbs_samples_the_heat_bath_of_the_last_beta(start):
+    # h = 0.5 on free spins: after an in-order Gibbs sweep at beta = 2, a spin is up with
+    # probability e^{-1} / (e^{-1} + e^{1}), wherever it started.
+    bqm = dimod.BQM.from_ising({i: 0.5 for i in range(N_FREE)}, {})
+    share = _fraction_up(bqm, start, beta_schedule_type="custom", beta_schedule=[0.3, 2.0],
+                         proposal_acceptance_criteria="Gibbs")
+    assert _within(share, np.exp(-1) / (2 * np.cosh(1)), N_FREE)
+
+
+@pytest.mark.parametrize("randomize,criteria", [(False, "Metropolis"), (False, "Gibbs"),
+                                                (True, "Metropolis"), (True, "Gibbs")])
+def test_a_greedy_sweep_only_goes_downhill_under_every_rule(randomize, criteria):
+    rng = np.random.default_rng(12)
+    h = rng.normal(size=N_FREE)
+    bqm = dimod.BQM.from_ising(dict(enumerate(h)), {})
+    ground = -np.sign(h).astype(int)
+    kwargs = {"beta_schedule_type": "custom", "beta_schedule": [float("inf")], "seed": 4,
+              "randomize_order": randomize, "proposal_acceptance_criteria": criteria}
+    for start in (ground, -ground):
+        init = dimod.SampleSet.from_samples_bqm(dict(enumerate(start.tolist())), bqm)
+        got = AnnealSampler().sample(bqm, initial_states=init, **kwargs).record.sample[0]
+        if start is ground or not randomize:  # in order: every spin visited once
+            assert np.array_equal(got, ground)
+        else:  # only the spins picked at least once (1 - e^-1 of them) reach the ground
+            assert _within(float(np.mean(got == ground)), 1 - np.exp(-1), N_FREE)
+
+
+def test_rules_are_reproducible_whatever_the_thread_count():
+    bqm = spin_glass(25, seed=9)
+    kwargs = {"num_reads": 12, "num_sweeps": 30, "randomize_order": True,
+              "proposal_acceptance_criteria": "Gibbs"}
+    one = AnnealSampler().sample(bqm, seed=3, threads=1, **kwargs).record.sample
+    two = AnnealSampler().sample(bqm, seed=3, threads=2, **kwargs).record.sample
+    other = AnnealSampler().sample(bqm, seed=4, threads=2, **kwargs).record.sample
+    assert np.array_equal(one, two) and not np.array_equal(one, other)
+
+
+@pytest.mark.parametrize("randomize,criteria", [(True, "Metropolis"), (False, "Gibbs"),
+                                                (True, "Gibbs")])
+def test_rules_reach_the_optimum_of_a_small_qubo(randomize, criteria):
+    rng = np.random.default_rng(21)
+    Q = {(i, j): float(rng.integers(-4, 5)) + 0.25 * (i == j) for i in range(12)
+         for j in range(i, 12)}
+    bqm = dimod.BQM.from_qubo(Q, offset=-1.5)
+    best = dimod.ExactSolver().sample(bqm).first.energy
+    ss = AnnealSampler().sample(bqm, num_reads=8, seed=6, randomize_order=randomize,
+                                proposal_acceptance_criteria=criteria)
+    assert ss.first.energy == pytest.approx(best)
+    assert np.allclose(bqm.energies(ss), ss.record.energy)
+    # time-limited batches run on the same kernel
+    ss = AnnealSampler().sample(bqm, num_reads=2, seed=6, time_limit=0.05,
+                                randomize_order=randomize, proposal_acceptance_criteria=criteria)
+    assert ss.info["kernel"] == "sa-csr-rules" and ss.info["batches"] >= 1
+
+
+def test_bad_rule_options_are_refused():
+    sampler = AnnealSampler()
+    with pytest.raises(ValueError, match="Metropolis' or 'Gibbs"):
+        sampler.sample_ising({"a": 1}, {}, proposal_acceptance_criteria="Glauber")
+    with pytest.raises(TypeError, match="randomize_order"):
+        sampler.sample_ising({"a": 1}, {}, randomize_order="yes")
+    for kwargs in ({"method": "pt"}, {"msc": True}):
+        with pytest.raises(ValueError, match="multi-spin|method"):
+            sampler.sample_ising({}, {("a", "b"): 1}, proposal_acceptance_criteria="Gibbs",
+                                 **kwargs)
+
+
+class _GibbsRandomOrder(AnnealSampler):
+    """AnnealSampler with random order and Gibbs updates as its defaults (for the harness)."""
+
+    def sample(self, bqm, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("randomize_order", True)
+        kwargs.setdefault("proposal_acceptance_criteria", "Gibbs")
+        return super().sample(bqm, **kwargs)
+
+
+@dimod.testing.load_sampler_bqm_tests(_GibbsRandomOrder)
+class TestDimodHarnessOnTheRulesKernel(unittest.TestCase):
+    """dimod's generated tests through the random-order Gibbs kernel."""
+
+
+# --- the automatic beta range as a function ---------------------------------------------
+
+def test_default_beta_range_is_what_the_sampler_uses():
+    from qanneal.anneal.sampler import default_beta_range
+
+    for bqm in (spin_glass(9, seed=1), dimod.BQM({"a": 2.5}, {"ab": -1.5}, 3.0, "BINARY")):
+        used = AnnealSampler().sample(bqm, seed=1, num_sweeps=10).info["beta_range"]
+        assert default_beta_range(bqm) == pytest.approx(used)
+        assert default_beta_range(bqm.binary) == pytest.approx(default_beta_range(bqm.spin))
+
+
+def test_default_ising_beta_range_knobs():
+    from qanneal.anneal.sampler import _default_ising_beta_range as rng_of
+
+    hot, cold = rng_of({}, {})
+    assert 0 <= hot < cold  # nothing to anneal: any range
+    # Bigger biases, hotter (smaller) betas at both ends; always hot < cold.
+    ranges = [rng_of({"x": w}, {("x", "y"): w}) for w in (0.2, 3.0, 40.0)]
+    assert all(a[0] > b[0] and a[1] > b[1] for a, b in zip(ranges, ranges[1:]))
+    assert all(h < c for h, c in ranges)
+    # A rarer excitation, or sharing it among many excitable spins: colder end, same start.
+    h = {i: 1.0 for i in range(20)}
+    base = rng_of(h, {})
+    for other in (rng_of(h, {}, max_single_qubit_excitation_rate=0.001),
+                  rng_of(h, {}, scale_T_with_N=True)):
+        assert other[0] == base[0] and other[1] > base[1]
+    with pytest.raises(ValueError):
+        rng_of(h, {}, max_single_qubit_excitation_rate=1.5)
 
 
 def test_initial_states_refused_where_no_kernel_takes_them():

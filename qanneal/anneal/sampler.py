@@ -15,12 +15,15 @@ until the budget is used, the ``num_reads`` best kept), ``onehot_groups`` and
 
 Where it differs from dwave's, on purpose or for want of a kernel:
 
-* ``randomize_order`` and ``proposal_acceptance_criteria`` are accepted at dwave's
-  defaults only (in-order Metropolis sweeps); other values are a ``ValueError``.
-* The automatic ``beta_range`` is qanneal's own rule (:mod:`.schedules`), not dwave's.
+* ``randomize_order=True`` and ``proposal_acceptance_criteria="Gibbs"`` run on a
+  plain CSR kernel of their own (:mod:`.rules`), slower per attempt than the fast
+  in-order Metropolis kernels, and without multi-spin coding, PT or one-hot moves.
+* The automatic ``beta_range`` is qanneal's own rule (:mod:`.schedules`), not dwave's;
+  :func:`default_beta_range` gives it for a BQM and :func:`_default_ising_beta_range`
+  for ``h, J`` with dwave's two knobs.
 * ``interrupt_function`` is called after every ``threads`` reads (reads run that many
-  at a time), not after every read: with 2 threads an immediate interrupt returns 2
-  rows, with ``threads=1`` one row, as dwave's.
+  at a time). Given an ``interrupt_function`` and no ``threads``, reads run one at a
+  time, so it is called after every read as dwave's (an immediate interrupt: 1 row).
 * Rows come sorted by energy (a dimod SampleSet is a set). ``num_sweeps=0`` returns the
   initial states in their order, as dwave's.
 * Initial states run on the SA CSR/dense kernels: multi-spin coding is then not used
@@ -42,7 +45,7 @@ from typing import Any
 
 import dimod
 
-__all__ = ["AnnealSampler"]
+__all__ = ["AnnealSampler", "default_beta_range"]
 
 #: dwave's parameters, then qanneal's extras (the engine's options, a budget, hooks).
 _DWAVE_PARAMETERS = (
@@ -113,6 +116,7 @@ class AnnealSampler(dimod.Sampler, dimod.Initialized):
         ``SamplerUnknownArgWarning``.
         """
         from qanneal.anneal.engine import anneal
+        from qanneal.anneal.rules import check_rules, prepare_rules
 
         start = perf_counter_ns()
         self.remove_unknown_kwargs(**kwargs)
@@ -123,12 +127,11 @@ class AnnealSampler(dimod.Sampler, dimod.Initialized):
             if not 0 <= seed < 2**32:
                 raise ValueError(f"'seed' should be an integer 0 <= seed < 2**32, got {seed!r}")
             seed = int(seed)
-        if randomize_order is not False or proposal_acceptance_criteria != "Metropolis":
-            raise ValueError("qanneal's engine sweeps in order with Metropolis updates only "
-                             "(randomize_order=False, proposal_acceptance_criteria="
-                             "'Metropolis'); use dwave.samplers for the others")
+        randomize, gibbs = check_rules(randomize_order, proposal_acceptance_criteria)
         if interrupt_function is not None and not callable(interrupt_function):
             raise TypeError("'interrupt_function' should be a callable")
+        if interrupt_function is not None and threads is None:
+            threads = 1  # polled after every read, as dwave's (reads run `threads` at a time)
         if num_sweeps is not None and (isinstance(num_sweeps, bool)
                                        or not isinstance(num_sweeps, Integral)):
             raise TypeError(f"'num_sweeps' should be a non-negative integer, got {num_sweeps!r}")
@@ -167,7 +170,12 @@ class AnnealSampler(dimod.Sampler, dimod.Initialized):
 
         prepared = self._prepared
         self._prepared = None
-        if (prepared is not None and prepared.bqm is bqm
+        if randomize or gibbs:  # their own kernel (see .rules for why)
+            prepared = prepare_rules(bqm, randomize, gibbs, onehot_groups, init is not None,
+                                     **options)
+            options = dict(prepared.options)  # msc left out
+            sampling = perf_counter_ns()
+        elif (prepared is not None and prepared.bqm is bqm
                 and prepared.options == options and prepared.initial_states == (init is not None)):
             sampling = perf_counter_ns()  # prepared (compiled) before this call
         else:
@@ -199,3 +207,34 @@ def _timed(sampleset: dimod.SampleSet, info: dict[str, Any], start: int, samplin
         "postprocessing_ns": max(1, perf_counter_ns() - done),
     }
     return sampleset
+
+
+def default_beta_range(bqm: dimod.BinaryQuadraticModel) -> list[float]:
+    """``[hot, cold]``: the ``beta_range`` :class:`AnnealSampler` anneals ``bqm`` over
+    when none is given (qanneal's rule, :func:`qanneal.anneal.schedules.auto_beta_range`;
+    the same for the BQM in either vartype).
+
+    >>> default_beta_range(dimod.BQM.from_ising({}, {"ab": 1.0}))
+    [0.6931471805599453, 2.302585092994046]
+    """
+    ising = bqm.spin
+    return _default_ising_beta_range(ising.linear, ising.quadratic)
+
+
+def _default_ising_beta_range(h: Any, J: Any, max_single_qubit_excitation_rate: float = 0.01,
+                              scale_T_with_N: bool = False) -> list[float]:
+    """``[hot, cold]`` for the Ising model ``h, J`` by qanneal's rule, with the knobs of
+    dwave-samplers' function of this name: the acceptance of the smallest step at the
+    cold end (1%), and ``scale_T_with_N`` (that rate shared among the variables that
+    can take that step; dwave's default is on, qanneal's -- what the sampler uses --
+    off). An empty or all-zero model gets ``[0.1, 1.0]``.
+    """
+    from qanneal.anneal.layout import ising_arrays
+    from qanneal.anneal.schedules import auto_beta_range
+
+    if not 0 < max_single_qubit_excitation_rate < 1:
+        raise ValueError("'max_single_qubit_excitation_rate' should be in (0, 1), got "
+                         f"{max_single_qubit_excitation_rate!r}")
+    arrays = ising_arrays(dimod.BQM.from_ising(h, J))
+    stored = auto_beta_range(arrays, max_single_qubit_excitation_rate, bool(scale_T_with_N))
+    return [b / arrays.scale for b in stored]

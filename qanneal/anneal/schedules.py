@@ -35,8 +35,14 @@ from qanneal.anneal.layout import IsingArrays
 ONE = float(2**53)
 
 
-def auto_beta_range(arrays: IsingArrays) -> tuple[float, float]:
+def auto_beta_range(arrays: IsingArrays, excitation_rate: float = 0.01,
+                    scale_with_n: bool = False) -> tuple[float, float]:
     """(beta_min, beta_max) in stored units by the rule in the module docstring.
+
+    ``excitation_rate`` is the acceptance of the smallest step at the cold end (the
+    rule's 1%); ``scale_with_n`` divides it by the number of variables that can take
+    that smallest step (dwave-samplers' ``scale_T_with_N``: the chance that *any* of
+    them is excited stays at the rate). The engine uses the defaults.
 
     >>> import dimod
     >>> from qanneal.anneal.layout import ising_arrays
@@ -51,18 +57,24 @@ def auto_beta_range(arrays: IsingArrays) -> tuple[float, float]:
     if not np.any(active):
         return 0.1, 1.0  # nothing couples or biases anything: any range is as good
     sigma = float(np.median(np.sqrt(sq[active])))
-    if arrays.integral:
-        d_min = 2.0
-    else:
+    per_var = None
+    if scale_with_n or not arrays.integral:
+        # Per variable, its smallest nonzero |coefficient| (half its smallest step);
+        # skipped when not needed (ufunc.at is slow on millions of couplings).
         absdata = np.abs(arrays.data)
         big = np.inf
         per_var = np.full(n, big)
         np.minimum.at(per_var, rows, np.where(absdata > 0, absdata, big))
         habs = np.abs(arrays.h)
         per_var = np.minimum(per_var, np.where(habs > 0, habs, big))
+    if arrays.integral:
+        d_min = 2.0
+    else:
         d_min = 2.0 * float(np.median(per_var[np.isfinite(per_var)]))
+    excitable = 1 if per_var is None or not scale_with_n else int(
+        np.count_nonzero(per_var <= 0.5 * d_min * (1 + 1e-9)))
     beta_min = math.log(2.0) / sigma
-    beta_max = max(math.log(100.0) / d_min, beta_min)
+    beta_max = max(math.log(max(excitable, 1) / excitation_rate) / d_min, beta_min)
     return beta_min, beta_max
 
 
