@@ -181,14 +181,20 @@ def deadline(seconds: float | None, what: str = "the time limit") -> Iterator[No
         _deadline.value = previous
 
 
-def check_deadline(building: str, done: float | None = None) -> None:
+def check_deadline(building: str, done: float | None = None, *,
+                   reading: bool = False) -> None:
     """Raise TooLargeError if the current build deadline passed (cheap: call in loops).
 
-    ``done`` (0..1), when given, says how far the build got, for the message.
+    ``done`` (0..1), when given, says how far the build got, for the message;
+    ``reading``: ``building`` is a file being read (the format readers), not a model.
     """
     current = getattr(_deadline, "value", None)
     if current is None or time.perf_counter() <= current[0]:
         return
+    if reading:
+        progress = f" ({done:.0%} read)" if done is not None else ""
+        raise TooLargeError(f"reading {building} used up {current[1]}{progress}; give a "
+                            "larger time limit (or none), or a smaller file")
     progress = f" ({done:.0%} built)" if done is not None else ""
     raise TooLargeError(f"building {building} outlasted {current[1]}{progress}; make the "
                         "model smaller (see the problem's options) or give more time")

@@ -171,6 +171,14 @@ def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
     return raw
 
 
+def _no_time_left(time_limit: float, spent: float) -> None:
+    """Refuse a run whose reading and building used its whole time limit."""
+    raise TooLargeError(
+        f"reading and building the model took {spent:.1f} s, the whole time limit of "
+        f"{time_limit:g} s; nothing is left to solve (give a larger --time-limit, or make "
+        "the model smaller)")
+
+
 def polish(bqm: dimod.BinaryQuadraticModel, sampleset: dimod.SampleSet) -> dimod.SampleSet:
     """Steepest descent from every sample (dwave-samplers): a cheap local clean-up."""
     from dwave.samplers import SteepestDescentSolver
@@ -398,6 +406,8 @@ def solve(problem: Problem | dimod.BinaryQuadraticModel | dimod.QuadraticModel
     # deadline that stops a builder's loops, and the backend gets what is left.
     left = None if time_limit is None else time_limit - problem.build_s - (
         time.perf_counter() - start)
+    if left is not None and left <= 0:  # reading and building the problem took it all
+        _no_time_left(time_limit, problem.build_s + time.perf_counter() - start)
     with sizing.deadline(left, f"the time limit ({time_limit} s)"):
         calibration = None
         if instance.consumes == "bqm":
@@ -427,10 +437,7 @@ def solve(problem: Problem | dimod.BinaryQuadraticModel | dimod.QuadraticModel
     if time_limit is not None and calibration is None:
         solve_limit = time_limit - problem.build_s - (prepared - start)
         if solve_limit <= 0:
-            raise TooLargeError(
-                f"building the model took {problem.build_s + prepared - start:.1f} s, the "
-                f"whole time limit of {time_limit} s; nothing is left to solve (give a "
-                "larger --time-limit, or make the model smaller)")
+            _no_time_left(time_limit, problem.build_s + prepared - start)
     # Only around the final solve (calibration rounds run whole); set on every solve,
     # because a Backend instance may be reused.
     early = None if stop_at is None else StopAt(problem, instance, stop_at,

@@ -17,9 +17,11 @@ Every error names the file, the line where known, the field and what is allowed.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +30,7 @@ import yaml
 from pydantic import Field, PositiveFloat, field_validator
 from pydantic_core import PydanticCustomError
 
+from qanneal import sizing
 from qanneal.errors import (
     InputError,
     QanError,
@@ -204,8 +207,15 @@ def _line_finder(root: yaml.Node | None):
     return line_of
 
 
-def load(path: str | Path, options: dict[str, Any] | None = None) -> Spec:
+def load(path: str | Path, options: dict[str, Any] | None = None, *,
+         time_limit: float | None = None, timed: bool = False) -> Spec:
     """Load and build a YAML problem file; ``options`` override its ``options:`` section.
+
+    Reading and building count against a run's time limit: ``time_limit``, else (with
+    ``timed``: the file is loaded to be solved) the file's own ``time_limit:``. Past it
+    they stop with one line saying so (:func:`building_within`). ``problem.build_s`` is
+    the time from the file's first byte, so :func:`~qanneal.solve.solve` gives the
+    backend only what is left.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -214,6 +224,7 @@ def load(path: str | Path, options: dict[str, Any] | None = None) -> Spec:
     >>> spec.problem.kind, spec.problem.num_variables
     ('maxcut', 3)
     """
+    start = time.perf_counter()
     path = Path(path)
     value, root = _read_yaml(path)
     line_of = _line_finder(root)
@@ -226,9 +237,13 @@ def load(path: str | Path, options: dict[str, Any] | None = None) -> Spec:
     except InputError as exc:
         raise exc.at(file=path, line=line_of(("problem",))) from None
     backends = _backend_options(parsed.backends, path, line_of)
-    problem = problem_type.from_spec(parsed.data, {**parsed.options, **(options or {})},
-                                     base_dir=path.parent,
-                                     source=str(path), line_of=line_of)
+    if time_limit is None and timed:
+        time_limit = parsed.time_limit
+    with building_within(time_limit, start):
+        problem = problem_type.from_spec(parsed.data, {**parsed.options, **(options or {})},
+                                         base_dir=path.parent,
+                                         source=str(path), line_of=line_of)
+    problem.build_s = time.perf_counter() - start
     problem.name = parsed.name or problem.name or path.stem
     problem.build_overrides = dict(options or {})  # so a run manifest can replay it
     changed = any(parsed.options.get(k) != v for k, v in (options or {}).items())
@@ -284,15 +299,20 @@ def _declared_options(name: str) -> dict[str, Any] | None:
 
 
 def load_problem(path: str | Path, problem_type: str | None = None, *,
-                 format: str | None = None, options: dict[str, Any] | None = None) -> Spec:
+                 format: str | None = None, options: dict[str, Any] | None = None,
+                 time_limit: float | None = None, timed: bool = False) -> Spec:
     """A problem file (YAML) or a data file in a format a problem type reads.
 
     For a data file, ``problem_type`` names the type; it may be left out when exactly
-    one registered type reads files with that extension.
+    one registered type reads files with that extension. With ``time_limit`` (s),
+    reading and building stop once it is used up (:func:`building_within`); ``timed``:
+    a problem file's own ``time_limit:`` counts when ``time_limit`` is None (see
+    :func:`load`).
     """
+    start = time.perf_counter()
     path = Path(path)
     if path.suffix.lower() in YAML_SUFFIXES and format is None:
-        spec = load(path, options)
+        spec = load(path, options, time_limit=time_limit, timed=timed)
         if problem_type is not None and problem_type != spec.problem.kind:
             raise InputError(f"the file says problem: {spec.problem.kind}, but "
                              f"--problem {problem_type} was given; drop one", file=path)
@@ -314,9 +334,25 @@ def load_problem(path: str | Path, problem_type: str | None = None, *,
                              file=path)
         problem_type = candidates[0]
     ptype = load_problem_type(problem_type)
-    problem = ptype.from_file(path, options, format=format)
+    with building_within(time_limit, start):
+        problem = ptype.from_file(path, options, format=format)
+    problem.build_s = time.perf_counter() - start
     problem.build_overrides = dict(options or {})
     return Spec(problem=problem, path=path)
+
+
+def building_within(time_limit: float | None, start: float) -> Any:
+    """A build deadline (:func:`qanneal.sizing.deadline`) ``time_limit`` seconds after
+    ``start`` (a ``perf_counter`` value); no deadline (an outer one stays) for None.
+
+    The format readers look at it as they read (every 64K characters) and the builders
+    in their loops, so a file too big to read and build in the run's whole budget stops
+    at the budget with one line, instead of being read for 30 s and then refused.
+    """
+    if time_limit is None:
+        return contextlib.nullcontext()
+    return sizing.deadline(time_limit - (time.perf_counter() - start),
+                           f"the time limit ({time_limit:g} s)")
 
 
 def schema() -> dict[str, Any]:

@@ -7,17 +7,19 @@ Every refusal must be one line on stderr, with no traceback.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PROBLEMS, CliRun, run_cli_subprocess
 
+from conftest import PROBLEMS, CliRun, run_cli_subprocess
 from qanneal.errors import printable
 from qanneal.safeyaml import YamlLimitError, load_yaml
 
@@ -234,3 +236,34 @@ def test_replay_with_the_problem_file_named(run_cli, tmp_path):
     _assert_one_line(run_cli("solve", "--replay", out), "name the run's problem file to replay it", 2)
     run = run_cli("solve", SMALL, "--replay", out)
     assert run.code == 0 and "reproduced: yes" in run.out, run.out + run.err
+
+
+# ------------------------------------------------------------ time limits (reading)
+def _rudy(path: Path, n: int = 2000, m: int = 100_000) -> Path:
+    """A real max-cut file of ``m`` distinct edges: reading it takes ~1 s, far beyond
+    the tiny limits below (the first look at the clock is after 64K characters)."""
+    pairs = ((i, j) for i in range(1, n + 1) for j in range(i + 1, n + 1))
+    with path.open("w") as fh:
+        fh.write(f"{n} {m}\n")
+        fh.writelines(f"{i} {j} 1\n" for i, j in itertools.islice(pairs, m))
+    return path
+
+
+def test_reading_counts_against_the_time_limit(run_cli, tmp_path):
+    big = _rudy(tmp_path / "big.rud")
+    start = time.perf_counter()
+    run = run_cli("solve", big, "--problem", "maxcut", "-b", "sa", "--time-limit", "0.05")
+    assert time.perf_counter() - start < 0.8  # stopped reading, not read to the end
+    _assert_one_line(run, f"reading {big} used up the time limit (0.05 s)", 2)
+    assert "give a larger time limit (or none), or a smaller file" in run.err
+
+
+def test_a_problem_files_own_time_limit_covers_reading_its_data(run_cli, tmp_path):
+    _rudy(tmp_path / "big.rud")
+    (tmp_path / "p.yaml").write_text("problem: maxcut\ndata: big.rud\ntime_limit: 0.05\n")
+    _assert_one_line(run_cli("solve", tmp_path / "p.yaml", "-b", "sa"),
+                     "big.rud used up the time limit (0.05 s)", 2)
+    # Only a run has a budget: loading to inspect or export reads the whole file.
+    from qanneal.spec import load
+
+    assert load(tmp_path / "p.yaml").problem.num_variables == 2000

@@ -106,8 +106,13 @@ def extra_flags(args: list[str]) -> dict[str, Any]:
 
 
 def load_from_command_line(ctx: click.Context, file: str, problem_type: str | None,
-                           fmt: str | None, sets: Iterable[str]) -> tuple[Spec, dict[str, Any]]:
+                           fmt: str | None, sets: Iterable[str], *,
+                           time_limit: float | None = None,
+                           timed: bool = False) -> tuple[Spec, dict[str, Any]]:
     """Load FILE with the build options of the command line: ``(spec, build options)``.
+
+    ``time_limit``/``timed``: reading and building count against the run's time limit
+    (see :func:`qanneal.spec.load`); only commands that solve pass them.
 
     Flags a command does not know are build options (``--k 5``), as are ``--set k=5``.
     An unknown one would otherwise come back as an unknown key of the *file's* options
@@ -117,7 +122,8 @@ def load_from_command_line(ctx: click.Context, file: str, problem_type: str | No
     set_options = parse_assignments(sets, "--set")
     options = {**flags, **set_options}
     try:
-        return load_problem(file, problem_type, format=fmt, options=options or None), options
+        return load_problem(file, problem_type, format=fmt, options=options or None,
+                            time_limit=time_limit, timed=timed), options
     except UnknownKeyError as exc:
         key = (exc.field or "").removeprefix("options.")
         if exc.field != f"options.{key}" or key not in options:

@@ -83,7 +83,11 @@ def solve_command(ctx: click.Context, file: str | None, problem_type: str | None
         raise click.UsageError("give a problem FILE to solve, or --replay RESULT_JSON")
     if penalty is not None and penalty_mode is not None:
         raise click.UsageError("give --penalty or --penalty-mode, not both")
-    spec, build_options = load_from_command_line(ctx, file, problem_type, fmt, sets)
+    # Reading and building count against the time limit (a sweep's own builds do not:
+    # this first load only checks the file).
+    spec, build_options = load_from_command_line(ctx, file, problem_type, fmt, sets,
+                                                 time_limit=None if sweep_spec
+                                                 else time_limit, timed=not sweep_spec)
     if inequalities is not None:
         if sweep_spec:
             raise click.UsageError("--inequalities does not go with --sweep; put "

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from qanneal.errors import InputError
 from qanneal.io import register_input
+from qanneal.sizing import check_deadline
 
 #: Files larger than this are refused before a single byte is read (200 MiB).
 MAX_BYTES = 200 * 1024 * 1024
@@ -81,7 +82,7 @@ def open_text(path: PathLike, *, max_bytes: int = MAX_BYTES) -> Iterator[tuple[i
             file=path,
             line=line,
         ) from None
-    return _lines(text)
+    return _lines(text, path)
 
 
 #: Compressed file suffixes read transparently, and the module that inflates each.
@@ -156,11 +157,24 @@ def _size(n: int) -> str:
     return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n} bytes"
 
 
-def _lines(text: str) -> Iterator[tuple[int, str]]:
+#: Characters read between two looks at the time limit (:func:`_lines`).
+DEADLINE_EVERY = 1 << 16
+
+
+def _lines(text: str, path: PathLike) -> Iterator[tuple[int, str]]:
     lines = text.split("\n")
     if lines[-1] == "":  # the newline that ends the last line does not start another
         lines.pop()
+    # The readers parse (and build their graph or table) line by line as they iterate:
+    # a look at the run's time limit every 64K characters stops a file that would take
+    # longer to read than the whole budget (a 3M-edge rudy file: 27 s), wherever it is
+    # read from, a wide CSV of few lines as much as a long one.
+    pending = 0
     for i, line in enumerate(lines, start=1):
+        pending += len(line)
+        if pending > DEADLINE_EVERY:
+            pending = 0
+            check_deadline(str(path), i / len(lines), reading=True)
         yield i, line.rstrip("\r")
 
 

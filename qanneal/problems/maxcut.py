@@ -24,6 +24,7 @@ import dimod
 import networkx as nx
 import numpy as np
 
+from qanneal import sizing
 from qanneal.errors import InputError
 from qanneal.model import MilpFormulation, Problem
 from qanneal.problems.base import ProblemType, Strict
@@ -60,9 +61,12 @@ def maxcut_problem(graph: nx.Graph, *, name: str | None = None,
     linear = np.zeros(len(nodes))
     np.add.at(linear, u, -w)
     np.add.at(linear, v, -w)
-    # Minimise the negated cut: -sum w (x_u + x_v) + 2 sum w x_u x_v.
+    # Minimise the negated cut: -sum w (x_u + x_v) + 2 sum w x_u x_v. Each step is one
+    # call into dimod (about a second each for 3M edges): the deadline between them.
+    sizing.check_deadline("the max-cut model", 0.5)
     bqm = dimod.BinaryQuadraticModel.from_numpy_vectors(
         linear, (u, v, 2.0 * w), 0.0, "BINARY", variable_order=nodes)
+    sizing.check_deadline("the max-cut model", 0.75)
     cqm = dimod.ConstrainedQuadraticModel()
     cqm.set_objective(bqm)
     node_set = set(nodes)

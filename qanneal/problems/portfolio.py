@@ -42,6 +42,7 @@ import dimod
 import numpy as np
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
+from qanneal import sizing
 from qanneal.encodings import IntegerEncoding, add_encoding, exactly_k, integer
 from qanneal.errors import InputError
 from qanneal.formats._common import data_suffix
@@ -78,8 +79,17 @@ class Market:
         scale = max(float(np.abs(self.cov).max()), 1e-300)
         if not np.allclose(self.cov, self.cov.T, atol=1e-9 * scale):
             raise InputError("covariance is not symmetric", field="data.covariance")
-        if np.linalg.eigvalsh(self.cov).min() < -1e-8 * scale:
-            raise InputError("covariance is not positive semidefinite", field="data.covariance")
+        # A Cholesky factor of cov + tol*I exists iff no eigenvalue is below -tol (up to
+        # rounding far below tol): a third of the work of eigvalsh (3000 assets: 0.3 s
+        # instead of 8.8 s, which no time limit could interrupt). Only a matrix it
+        # fails on goes to eigvalsh, which decides as before.
+        sizing.check_deadline("the covariance check")
+        try:
+            np.linalg.cholesky(self.cov + 1e-8 * scale * np.eye(n))
+        except np.linalg.LinAlgError:
+            if np.linalg.eigvalsh(self.cov).min() < -1e-8 * scale:
+                raise InputError("covariance is not positive semidefinite",
+                                 field="data.covariance") from None
 
     def stats(self, w: np.ndarray, risk_free: float = 0.0) -> dict[str, float | None]:
         """Expected return, volatility and Sharpe ratio of weights ``w``."""
@@ -148,12 +158,14 @@ def portfolio_problem(names: Sequence[str], mean: Sequence[float],
         coeff = np.concatenate([e.coefficients for e in encodings])
         owner = np.concatenate([[i] * len(e.labels) for i, e in enumerate(encodings)])
     # Objective over bits b with n_i = sum c_b b: lam/T^2 n'Σn - mu'n/T, T = k or lots.
+    sizing.check_deadline("the portfolio model", 0.0)
     q = np.outer(coeff, coeff) * market.cov[np.ix_(owner, owner)]
     lam = risk_aversion / total**2
     linear = lam * np.diag(q) - market.mu[owner] * coeff / total
     rows, cols = np.triu_indices(len(labels), 1)
     quad = 2 * lam * q[rows, cols]
     keep = quad != 0
+    sizing.check_deadline("the portfolio model", 0.5)  # dense: 4.5M terms for 3000 assets
     cqm = dimod.ConstrainedQuadraticModel()
     cqm.set_objective(dimod.BinaryQuadraticModel.from_numpy_vectors(
         linear, (rows[keep], cols[keep], quad[keep]), 0.0, "BINARY", variable_order=labels))
