@@ -182,3 +182,27 @@ def test_compare_takes_a_sampler_by_path():
                         executor="serial", time_budget=0.3)
     names = {row["backend"] for row in c.summary}
     assert names == {"sa", "dwave.samplers:SteepestDescentSolver"}
+
+
+def test_sa_is_a_registration_of_dwave_sa_through_the_wrapper():
+    from dwave.samplers import SimulatedAnnealingSampler
+
+    from qanneal.backends.base import derive_seeds
+    from qanneal.backends.sa import SimulatedAnnealingBackend
+
+    bqm = small_glass(12, seed=4)
+    answer = SimulatedAnnealingBackend().solve(bqm, seed=7, num_sweeps=200)
+    # One call of the declared 50 reads, seeded with the run's first derived seed.
+    direct = SimulatedAnnealingSampler().sample(bqm, num_reads=50, num_sweeps=200,
+                                                beta_schedule_type="geometric",
+                                                seed=derive_seeds(7, 1)[0])
+    assert np.array_equal(answer.sampleset.record.sample, direct.record.sample)
+    assert answer.params["beta_range"] == list(direct.info["beta_range"])
+    assert answer.info["batches"] == 1 and answer.info["sampler"].endswith(
+        ":SimulatedAnnealingSampler")
+    with pytest.raises(InputError, match="allowed: beta_range, beta_schedule_type, num_reads"):
+        SimulatedAnnealingBackend().solve(bqm, num_sweeps_per_beta=2)  # not declared
+    from qanneal.errors import TooLargeError
+
+    with pytest.raises(TooLargeError, match="num_sweeps"):  # memory, before any call
+        SimulatedAnnealingBackend().solve(bqm, num_sweeps=10**11)

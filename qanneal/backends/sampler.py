@@ -15,7 +15,11 @@ the command line (``--backend pkg.mod:MySampler``) -- into a :class:`Backend`:
   energies the sampler reports must be the model's (dimod recomputes them); otherwise
   the run fails with one line naming the sampler.
 
-Options are the sampler's own ``parameters`` (anything else is a one-line error).
+Options are the sampler's own ``parameters`` (anything else is a one-line error), or,
+for a subclass that declares ``defaults`` (the built-in ``sa``: qanneal's defaults over
+dwave-samplers' ``SimulatedAnnealingSampler``), exactly those, defaults filled in; the
+parameters used are returned, ``None`` ones filled from the sampler's ``info``
+(``beta_range``). ``check_options`` refuses a run before any call (``sa``: memory).
 
 >>> import dimod
 >>> backend = sampler_backend(dimod.SimulatedAnnealingSampler, "dimod-sa")()
@@ -33,7 +37,7 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
-from qanneal.backends.base import AnytimeTrace, Backend, RawAnswer, seed_stream
+from qanneal.backends.base import AnytimeTrace, Backend, RawAnswer, merge_options, seed_stream
 from qanneal.errors import BackendError, InputError, did_you_mean
 
 #: Batch size under a time limit when ``num_reads`` is not given.
@@ -41,36 +45,66 @@ DEFAULT_BATCH = 10
 
 
 class SamplerBackend(Backend):
-    """Base of the wrappers :func:`sampler_backend` makes; ``sampler_class`` is set there."""
+    """Base of the wrappers :func:`sampler_backend` makes (``sampler_class`` is set there)
+    and of built-in backends that are a registration of a sampler (``sampler_path``,
+    imported on first use so that listing backends stays cheap)."""
 
     consumes = "bqm"
+    #: Set by :func:`sampler_backend` only: :mod:`qanneal.isolation` takes a class with
+    #: it for third-party code (a worker process), so built-ins use ``sampler_path``.
     sampler_class: ClassVar[type[dimod.Sampler]]
+    #: ``"module:Class"`` of a built-in registration's sampler, imported on first use.
+    sampler_path: ClassVar[str | None] = None
+    _resolved: ClassVar[type[dimod.Sampler] | None] = None
+
+    @classmethod
+    def sampler_type(cls) -> type[dimod.Sampler]:
+        """The wrapped sampler class."""
+        if hasattr(cls, "sampler_class"):
+            return cls.sampler_class
+        if cls._resolved is None:
+            import importlib
+
+            module, _, name = (cls.sampler_path or "").partition(":")
+            cls._resolved = getattr(importlib.import_module(module), name)
+        return cls._resolved  # type: ignore[return-value]
+
+    @classmethod
+    def check_options(cls, params: dict[str, Any], model: dimod.BinaryQuadraticModel) -> None:
+        """Refuse ``params`` (defaults filled in) for ``model`` before any call; raise
+        :class:`qanneal.errors.InputError`. Default: nothing to check."""
 
     def solve(self, model: dimod.BinaryQuadraticModel, *, seed: int | None = None,
               time_limit: float | None = None, **options: Any) -> RawAnswer:
+        sampler_class = self.sampler_type()
         try:
-            sampler = self.sampler_class()
+            sampler = sampler_class()
         except Exception as exc:
-            raise BackendError(self.name, f"cannot create {self.sampler_class.__name__}: "
+            raise BackendError(self.name, f"cannot create {sampler_class.__name__}: "
                                           f"{type(exc).__name__}: {exc}") from None
         accepted = set(sampler.parameters)
-        for key in options:
-            if key not in accepted:
-                raise InputError(
-                    f"unknown option {key!r} for backend {self.name!r}"
-                    f"{did_you_mean(key, accepted)}; allowed: "
-                    f"{', '.join(sorted(accepted - {'seed', 'interrupt_function'})) or '(none)'}",
-                    field=key)
+        if self.defaults is not None:  # declared: exactly these, defaults filled in
+            params = merge_options(self.name, self.defaults, options)
+        else:
+            params = dict(options)
+            for key in options:
+                if key not in accepted:
+                    raise InputError(
+                        f"unknown option {key!r} for backend {self.name!r}"
+                        f"{did_you_mean(key, accepted)}; allowed: "
+                        f"{', '.join(sorted(accepted - {'seed', 'interrupt_function'})) or '(none)'}",
+                        field=key)
+        self.check_options(params, model)
         start = time.perf_counter()
         deadline = None if time_limit is None else start + time_limit
-        kwargs = dict(options)
+        kwargs = {k: v for k, v in params.items() if v is not None}
         if "interrupt_function" in accepted:
             kwargs["interrupt_function"] = lambda: self.should_stop() or (
                 deadline is not None and time.perf_counter() >= deadline)
         seeds = seed_stream(seed)
         trace = AnytimeTrace(self, start)
         batches: list[dimod.SampleSet] = []
-        reads = options.get("num_reads") or DEFAULT_BATCH
+        reads = kwargs.get("num_reads") or DEFAULT_BATCH
         batch = 1 if time_limit is not None else None  # a probe first under a budget
         while True:
             call = dict(kwargs)
@@ -92,10 +126,15 @@ class SamplerBackend(Backend):
             elif elapsed + per_call > time_limit:
                 break
         sampleset = dimod.concatenate(batches) if len(batches) > 1 else batches[0]
-        info = {"calls": len(batches), "num_reads_total": len(sampleset),
-                "sampler": f"{self.sampler_class.__module__}:{self.sampler_class.__name__}"}
-        return RawAnswer(sampleset=sampleset, info=info, params=dict(options),
-                         trace=trace.entries)
+        for key, value in params.items():  # what the sampler chose (e.g. its beta_range)
+            if value is None and key in batches[0].info:
+                chosen = batches[0].info[key]
+                params[key] = list(chosen) if isinstance(chosen, (list, tuple)) else chosen
+        # "batches" as every batch backend reports it (shown by `qanneal solve`)
+        info = {"calls": len(batches), "batches": len(batches),
+                "num_reads_total": len(sampleset),
+                "sampler": f"{sampler_class.__module__}:{sampler_class.__name__}"}
+        return RawAnswer(sampleset=sampleset, info=info, params=params, trace=trace.entries)
 
     def _verified(self, model: dimod.BinaryQuadraticModel, ss: Any) -> dimod.SampleSet:
         """``ss`` in the model's vartype, if its variables and energies are the model's."""
