@@ -4,9 +4,9 @@ An interrupted run must never leave a half-written file: a regular file is writt
 to a temporary file in the same folder and renamed over the target. What a write
 must never do, whatever path it is given:
 
-- replace a device, a FIFO or a socket (``--json /dev/full`` as root once replaced the
-  real /dev/full): character devices and FIFOs are written as a stream instead
-  (``/dev/null``, ``/dev/stdout``), anything else that is not a regular file is refused;
+- write to anything but a regular file or a new path: a device (``--json /dev/full`` as
+  root once replaced the real /dev/full), a FIFO (with no reader, opening it blocked
+  for ever), a socket or a directory is refused; ``--json -`` is stdout;
 - replace a symlink by a regular file: the link is written through (its target is
   replaced atomically, the link stays);
 - overwrite a file this process read as an input (the problem file, its data files:
@@ -62,7 +62,8 @@ def output_target(path: str | Path, *, allow_inputs: bool = False
                   ) -> tuple[Path, os.stat_result | None]:
     """Where a write of ``path`` goes (symlinks resolved) and what is there now.
 
-    Refuses a directory, a block device, a socket, and a registered input.
+    Refuses a directory, anything else that is not a regular file (a device, a FIFO, a
+    socket), and a registered input.
     """
     real = Path(os.path.realpath(path))  # write through symlinks; never raises on a loop
     try:
@@ -74,8 +75,10 @@ def output_target(path: str | Path, *, allow_inputs: bool = False
     mode = st.st_mode
     if stat.S_ISDIR(mode):
         raise OutputError(path, "it is a directory; give a file name")
-    if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
-        raise OutputError(path, "not a regular file (a block device or a socket)")
+    if not stat.S_ISREG(mode):
+        kind = ("a character device" if stat.S_ISCHR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a block device" if stat.S_ISBLK(mode) else "a socket")
+        raise OutputError(path, f"not a regular file ({kind}); give a file name")
     if stat.S_ISREG(mode) and not allow_inputs and (st.st_dev, st.st_ino) in _INPUTS:
         raise OutputError(path, "it is an input of this run; choose another name")
     return real, st
@@ -88,17 +91,11 @@ def atomic_write_text(path: str | Path, text: str, *, allow_inputs: bool = False
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, allow_inputs: bool = False) -> Path:
-    """Write ``data`` to ``path``: atomically for a regular file, as a stream to a
-    character device or FIFO; raises :class:`OutputError` (one line) on any failure."""
+    """Write ``data`` to ``path`` atomically (a regular file or a new path only: see
+    :func:`output_target`); raises :class:`OutputError` (one line) on any failure."""
     path = Path(path)
-    real, st = output_target(path, allow_inputs=allow_inputs)
+    real, _ = output_target(path, allow_inputs=allow_inputs)
     try:
-        if st is not None and not stat.S_ISREG(st.st_mode):
-            # /dev/null, /dev/stdout, a pipe: written to, never replaced.
-            with open(real, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-            return path
         real.parent.mkdir(parents=True, exist_ok=True)
         # A short prefix: the temporary name must fit where the target's name fits.
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name[:32]}.", suffix=".tmp",
@@ -134,7 +131,10 @@ def dir_lock(folder: str | Path) -> Iterator[Path]:
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        # O_NOFOLLOW: a symlink planted as the lock file must not create or open a file
+        # elsewhere (as root, anywhere).
+        fd = os.open(folder / LOCK_NAME,
+                     os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
     except OSError as exc:
         raise OutputError(folder, exc.strerror or str(exc)) from None
     try:

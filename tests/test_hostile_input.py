@@ -117,19 +117,46 @@ def test_symlink_is_written_through_not_replaced(run_cli, tmp_path):
     assert json.loads((tmp_path / "target.json").read_text())["problem"] == "maxcut"
 
 
-def test_character_devices_are_written_never_replaced(run_cli):
-    # Written as streams: /dev/null takes it, /dev/full says the disk is full; both
-    # must still be character devices afterwards (the bug replaced them by files).
-    for device, code, expect in (("/dev/null", 0, None),
-                                 ("/dev/full", 2, "cannot write /dev/full: No space left")):
+def test_character_devices_are_refused_never_replaced(run_cli):
+    # Only regular files or new paths are written (`--json -` is stdout): a device is
+    # refused, and stays a device (the bug replaced /dev/full by a file, as root).
+    for device in ("/dev/null", "/dev/full"):
         if not Path(device).exists() or not stat.S_ISCHR(os.stat(device).st_mode):
             pytest.skip(f"{device} is not a character device here")
         run = run_cli("solve", SMALL, "-b", "exact", "--json", device)
         assert stat.S_ISCHR(os.stat(device).st_mode), f"{device} was replaced!"
-        assert run.code == code, run.err
         assert "objective:" in run.out  # the result is printed before the write fails
-        if expect:
-            _assert_one_line(run, expect, code)
+        _assert_one_line(run, f"cannot write {device}: not a regular file (a character "
+                              "device); give a file name", 2)
+
+
+def test_a_fifo_without_reader_is_refused_not_waited_on(tmp_path):
+    # In a subprocess with a timeout: opening a FIFO nobody reads blocks for ever.
+    fifo = tmp_path / "out.json"
+    os.mkfifo(fifo)
+    r = run_cli_subprocess("solve", SMALL, "-b", "exact", "--json", fifo, timeout=60)
+    run = CliRun(r.returncode, r.stdout, r.stderr)
+    _assert_one_line(run, f"cannot write {fifo}: not a regular file (a FIFO)", 2)
+    assert "objective: 46" in run.out
+    # compare's runs.jsonl, the one file it opens itself, goes through the same check.
+    out = tmp_path / "cmp"
+    out.mkdir()
+    os.mkfifo(out / "runs.jsonl")
+    r = run_cli_subprocess("compare", SMALL, "-b", "exact", "-n", "1", "--executor",
+                           "serial", "--out", out, timeout=60)
+    _assert_one_line(CliRun(r.returncode, r.stdout, r.stderr),
+                     "runs.jsonl: not a regular file (a FIFO)", 2)
+    assert stat.S_ISFIFO(os.stat(out / "runs.jsonl").st_mode)
+
+
+def test_compare_lock_file_symlink_is_not_followed(run_cli, tmp_path):
+    out = tmp_path / "cmp"
+    out.mkdir()
+    os.symlink(tmp_path / "elsewhere", out / ".qanneal.lock")
+    run = run_cli("compare", SMALL, "-b", "exact", "-n", "1", "--executor", "serial",
+                  "--out", out)
+    _assert_one_line(run, f"cannot write {out}:", 2)
+    assert not (tmp_path / "elsewhere").exists()
 
 
 def test_write_failure_comes_after_the_result(run_cli, tmp_path):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qanneal.errors import OutputError
-from qanneal.io import atomic_write_bytes, atomic_write_text, dumps, jsonable
+from qanneal.io import atomic_write_bytes, atomic_write_text, dumps, jsonable, output_target
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -138,7 +138,10 @@ class RunLog:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = path.open("w", encoding="utf-8")
+            # The same checks as every other write (a FIFO would block, a device or an
+            # input file must not be written); a symlink is written through.
+            real, _ = output_target(path)
+            self._fh = real.open("w", encoding="utf-8")
         except OSError as exc:
             raise OutputError(path, exc.strerror or str(exc)) from None
 
