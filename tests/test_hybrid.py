@@ -6,8 +6,10 @@ from __future__ import annotations
 import importlib
 import itertools
 import sys
+import unittest
 
 import dimod
+import dimod.testing
 import numpy as np
 import pytest
 
@@ -115,3 +117,10 @@ def test_without_dwave_hybrid_the_import_names_the_extra(monkeypatch):
     monkeypatch.delitem(sys.modules, "qanneal.hybrid")
     with pytest.raises(ImportError, match=r"pip install qanneal\[hybrid\]"):
         importlib.import_module("qanneal.hybrid")
+
+
+# dimod's generated tests on hybrid's dimod.Sampler face of a workflow made of our Runnable.
+@dimod.testing.load_sampler_bqm_tests(
+    hybrid.HybridSampler(AnnealProblemSampler(num_reads=1, num_sweeps=50, seed=1)))
+class TestDimodHarnessThroughHybridSampler(unittest.TestCase):
+    """Labels, vartypes, energies and empty models through a one-Runnable workflow."""
