@@ -36,7 +36,7 @@ from pydantic import (
 from qanneal.errors import InputError, printable, safe_resolve
 from qanneal.io import jsonable
 from qanneal.safeyaml import load_yaml
-from qanneal.validation import validate
+from qanneal.validation import MAX_SECONDS, validate
 
 if TYPE_CHECKING:  # imported lazily at run time: solve imports this module
     from qanneal.model import Problem
@@ -159,7 +159,7 @@ class _RunInfo(BaseModel):
     backend: StrictStr
     options: dict[StrictStr, Any] = Field(default_factory=dict)
     seed: StrictInt | None = Field(None, ge=0, lt=2**63)
-    time_limit: PositiveFloat | None = None
+    time_limit: PositiveFloat | None = Field(None, le=MAX_SECONDS)
     penalties: Any = None
     penalties_used: Any = None  # only compared with the replay's
     polish: StrictBool = False

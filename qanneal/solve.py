@@ -20,13 +20,21 @@ import dimod
 
 from qanneal import sizing
 from qanneal.backends.base import Backend, RawAnswer
-from qanneal.errors import BackendError, QanError, SolveInterrupted, TooLargeError
+from qanneal.errors import (
+    BackendError,
+    InputError,
+    QanError,
+    SolveInterrupted,
+    TooLargeError,
+)
 from qanneal.isolation import is_builtin, run_in_worker, validate_answer, wants_worker
 from qanneal.manifest import run_manifest
 from qanneal.model import Evaluation, PenaltySpec, Problem
 from qanneal.onehot import OneHotGroups
 from qanneal.registry import DEFAULT_BACKEND, get_backend
 from qanneal.result import Result
+from qanneal.validation import seconds as checked_seconds
+from qanneal.validation import short_repr
 from qanneal.watchdog import run_watched
 
 
@@ -169,6 +177,10 @@ def run_backend(backend: Backend, model: Any, **kwargs: Any) -> RawAnswer:
     if entered:
         raw.info["backend_start_s"] = max(0.0, entered[0] - called - compile_s)
     return raw
+
+
+def _finite_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _no_time_left(time_limit: float, spent: float) -> None:
@@ -392,6 +404,15 @@ def solve(problem: Problem | dimod.BinaryQuadraticModel | dimod.QuadraticModel
     >>> result.objective, result.feasible
     (4.0, True)
     """
+    # Arguments from code are checked as strictly as the CLI's: nan, inf, True, "soon"
+    # are one InputError here, not an error deep in a backend.
+    time_limit = checked_seconds(time_limit, "time_limit")
+    if stop_at is not None and not _finite_number(stop_at):
+        raise InputError(f"expected a finite number, got {short_repr(stop_at)}",
+                         field="stop_at")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise InputError(f"expected a non-negative integer, got {short_repr(seed)}",
+                         field="seed")
     if not isinstance(problem, Problem):  # a dimod model built anywhere
         from qanneal.problems.model import as_problem
 

@@ -53,7 +53,7 @@ from qanneal.registry import (
     problem_type_names,
 )
 from qanneal.safeyaml import YamlLimitError, compose_yaml, construct_yaml, node_path
-from qanneal.validation import field_path, validate
+from qanneal.validation import MAX_SECONDS, field_path, validate
 
 YAML_SUFFIXES = (".yaml", ".yml")
 #: YAML problem files larger than this are refused unread (PyYAML builds ~1 MB/s).
@@ -74,7 +74,8 @@ class ProblemFile(Strict):
     backends: list[str] | dict[str, dict[str, Any] | None] | None = Field(
         None, description="backends to use: names, or name -> options; the first is the default")
     seed: int | None = Field(None, ge=0, lt=2**63, description="seed for reproducible runs")
-    time_limit: PositiveFloat | None = Field(None, description="wall-clock budget per run (s)")
+    time_limit: PositiveFloat | None = Field(None, le=MAX_SECONDS,
+                                             description="wall-clock budget per run (s)")
     known_optimum: float | None = Field(None, description="best-known objective, for gaps")
     penalties: PenaltyValue | dict[str, PenaltyValue] | None = Field(
         None, description="penalty weight for every constraint, or per constraint/group; "

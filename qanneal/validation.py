@@ -163,3 +163,37 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         current = fields[part].annotation
     fields = getattr(current, "model_fields", None)
     return sorted(fields) if fields else []
+
+
+#: Longest duration any time option takes (about 31 years): 1e308 s passed every check
+#: and overflowed in a backend ('cannot convert float infinity to integer').
+MAX_SECONDS = 1e9
+
+
+def seconds(value: Any, field: str, *, allow_zero: bool = False) -> float | None:
+    """A duration argument of the Python API (``time_limit=``, ``time_budget=``...) as
+    float seconds, or None; anything else is one :class:`InputError` naming ``field``.
+
+    The API is called with whatever a caller computed: ``nan`` reached the backends
+    ('cannot convert float NaN to integer'), ``True`` was read as 1 s and ``"soon"``
+    failed in arithmetic. ``inf`` is refused too: leave the limit out (None) for none.
+
+    >>> seconds(2, "time_limit"), seconds(None, "time_limit")
+    (2.0, None)
+    >>> seconds(float("nan"), "time_limit")
+    Traceback (most recent call last):
+    ...
+    qanneal.errors.InputError: time_limit: expected a positive finite number of seconds up to 1e+09, got nan
+    """
+    if value is None:
+        return None
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+    number = float(value) if ok else math.nan
+    if not (math.isfinite(number) and (number >= 0 if allow_zero else number > 0)
+            and number <= MAX_SECONDS):
+        hint = "; leave it out (None) for no limit" if ok and number > MAX_SECONDS else ""
+        raise InputError(f"expected a {'non-negative' if allow_zero else 'positive'} finite "
+                         f"number of seconds up to {MAX_SECONDS:g}, got {short_repr(value)}"
+                         f"{hint}", field=field)
+    return number

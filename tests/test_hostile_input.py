@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import stat
 import sys
@@ -18,8 +19,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import PROBLEMS, CliRun, run_cli_subprocess
+
 from qanneal.errors import printable
 from qanneal.safeyaml import YamlLimitError, load_yaml
 
@@ -294,3 +295,40 @@ def test_a_problem_files_own_time_limit_covers_reading_its_data(run_cli, tmp_pat
     from qanneal.spec import load
 
     assert load(tmp_path / "p.yaml").problem.num_variables == 2000
+
+
+# ------------------------------------------------------------ Python API arguments
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1, 0, "soon", True, 1e308, [1]],
+                         ids=repr)
+def test_api_time_arguments_are_one_input_error(value):
+    import networkx as nx
+
+    from qanneal import compare, solve
+    from qanneal.errors import InputError
+    from qanneal.problems.maxcut import maxcut_problem
+
+    problem = maxcut_problem(nx.cycle_graph(4))
+    expect = re.escape("expected a positive finite number of seconds up to 1e+09, got ")
+    with pytest.raises(InputError, match=f"^time_limit: {expect}"):
+        solve(problem, "sa", time_limit=value)
+    for field in ("time_budget", "run_timeout"):
+        with pytest.raises(InputError, match=f"^{field}: {expect}"):
+            compare([problem], ["sa"], repeats=1, executor="serial", **{field: value})
+
+
+def test_api_other_numbers_are_one_input_error():
+    import networkx as nx
+
+    from qanneal import compare, solve
+    from qanneal.errors import InputError
+    from qanneal.problems.maxcut import maxcut_problem
+
+    problem = maxcut_problem(nx.cycle_graph(4))
+    for kwargs, field in (({"stop_at": float("nan")}, "stop_at"), ({"seed": True}, "seed"),
+                          ({"seed": -1}, "seed"), ({"seed": "7"}, "seed")):
+        with pytest.raises(InputError, match=f"^{field}: expected"):
+            solve(problem, "exact", **kwargs)
+    with pytest.raises(InputError, match="^target: expected a finite number"):
+        compare([problem], ["exact"], repeats=1, executor="serial", target=float("nan"))
+    with pytest.raises(InputError, match="^grace: expected a non-negative finite number"):
+        compare([problem], ["exact"], repeats=1, executor="serial", grace=float("nan"))

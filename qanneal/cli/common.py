@@ -46,12 +46,14 @@ class FiniteFloat(click.FloatRange):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
-        result = super().convert(value, param, ctx)
-        if isinstance(result, float) and not math.isfinite(result):
+        # Finiteness first: 'inf' would otherwise fail the range with a message that
+        # does not say how to ask for no limit.
+        number = click.FLOAT.convert(value, param, ctx)
+        if isinstance(number, float) and not math.isfinite(number):
             self.fail(f"{printable(value, 40)} is not a finite number"
-                      + ("; leave the option out for no limit" if result > 0 else ""),
+                      + ("; leave the option out for no limit" if number > 0 else ""),
                       param, ctx)
-        return result
+        return super().convert(value, param, ctx)
 
 
 def console(stderr: bool = False) -> Console:

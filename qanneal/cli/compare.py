@@ -12,6 +12,7 @@ from qanneal.cli.common import FiniteFloat, console, extra_flags, parse_assignme
 from qanneal.compare import CompareInterrupted, compare
 from qanneal.compare.api import Comparison
 from qanneal.errors import InputError
+from qanneal.validation import MAX_SECONDS
 
 
 def _backend_options(pairs: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -40,7 +41,8 @@ def _target(value: str) -> str | float:
               help="Backends to compare (default: those the files name, else sa).")
 @click.option("-n", "--repeats", type=click.IntRange(min=1), default=5, show_default=True,
               help="Runs per problem and backend, each with its own seed.")
-@click.option("--time-budget", type=FiniteFloat(min=0, min_open=True), metavar="S",
+@click.option("--time-budget", type=FiniteFloat(min=0, min_open=True, max=MAX_SECONDS),
+              metavar="S",
               help="Equal wall-clock budget per run for every backend (annealers restart "
                    "until it is spent; the MILP gets it as its limit).")
 @click.option("--target", default="auto", show_default=True, metavar="VALUE|best-known|best-found",
@@ -56,9 +58,10 @@ def _target(value: str) -> str | float:
 @click.option("-j", "--workers", type=click.IntRange(min=1), metavar="N",
               help="Parallel runs (default: the cores available).")
 @click.option("--seed", type=click.IntRange(min=0), help="Comparison seed (runs derive theirs).")
-@click.option("--run-timeout", type=FiniteFloat(min=0, min_open=True), metavar="S",
+@click.option("--run-timeout", type=FiniteFloat(min=0, min_open=True, max=MAX_SECONDS),
+              metavar="S",
               help="Stop a run after S seconds (default: time limit plus grace, if any).")
-@click.option("--grace", type=FiniteFloat(min=0), metavar="S",
+@click.option("--grace", type=FiniteFloat(min=0, max=MAX_SECONDS), metavar="S",
               help="Seconds a run may exceed its time limit before it is stopped "
                    "(default 10 + the limit).")
 @click.option("--problem", "problem_type", metavar="TYPE",

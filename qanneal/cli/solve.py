@@ -21,6 +21,7 @@ from qanneal.registry import DEFAULT_BACKEND
 from qanneal.result import Result
 from qanneal.solve import solve
 from qanneal.spec import load_problem
+from qanneal.validation import MAX_SECONDS
 
 
 @cli.command("solve", context_settings={"ignore_unknown_options": True,
@@ -32,7 +33,8 @@ from qanneal.spec import load_problem
 @click.option("-b", "--backend", metavar="NAME",
               help="Backend to use (default: the file's first backend, else sa).")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for a reproducible run.")
-@click.option("--time-limit", type=FiniteFloat(min=0, min_open=True), metavar="S",
+@click.option("--time-limit", type=FiniteFloat(min=0, min_open=True, max=MAX_SECONDS),
+              metavar="S",
               help="Wall-clock budget in seconds.")
 @click.option("--json", "json_out", metavar="OUT", help="Write the result as JSON ('-' = stdout).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",

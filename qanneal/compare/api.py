@@ -52,6 +52,7 @@ from qanneal.io import dir_lock
 from qanneal.model import PenaltySpec, Problem
 from qanneal.problems.model import MODEL_TYPES, model_problem
 from qanneal.spec import Spec
+from qanneal.validation import seconds
 
 ProblemLike = (str | os.PathLike | Problem | Spec | dimod.BinaryQuadraticModel
                | dimod.QuadraticModel | dimod.ConstrainedQuadraticModel)
@@ -419,9 +420,9 @@ def compare(problems: ProblemLike | Sequence[ProblemLike],
     """
     if not isinstance(repeats, int) or repeats < 1:
         raise InputError(f"expected a positive integer, got {repeats!r}", field="repeats")
-    if time_budget is not None and not time_budget > 0:
-        raise InputError(f"expected a positive number of seconds, got {time_budget!r}",
-                         field="time_budget")
+    time_budget = seconds(time_budget, "time_budget")  # nan, inf, True, "soon": one line
+    run_timeout = seconds(run_timeout, "run_timeout")
+    grace = seconds(grace, "grace", allow_zero=True)
     entries = _load_problems(problems, problem_type, format, build_options)
     chosen = _backend_list(backends, entries)
     target = _check_target(target, entries)
