@@ -38,7 +38,7 @@ PLUGINS = {
     "bad-labels": "BadLabels", "spin-seven": "SpinSeven", "nan-energy": "NanEnergy",
     "wrong-energy": "WrongEnergy", "solutions-str": "SolutionsStr",
     "solutions-junk": "SolutionsJunk", "leaky": "Leaky", "leaky-error": "LeakyError",
-    "patient": "Patient",
+    "patient": "Patient", "huge-error": "HugeError", "huge-info": "HugeInfo",
 }
 
 CODE = '''
@@ -138,6 +138,21 @@ class LeakyError(Base):
     name = "leaky-error"
     def solve(self, model, *, seed=None, time_limit=None, **options):
         raise RuntimeError("401 unauthorised for " + os.environ["DWAVE_API_TOKEN"])
+
+
+class HugeError(Base):
+    name = "huge-error"
+    def solve(self, model, *, seed=None, time_limit=None, **options):
+        # 5 MB, with line breaks, a fake traceback and a terminal escape in it.
+        raise RuntimeError("first\\nTraceback (most recent call last):\\n\\x1b[2J"
+                           + "y" * 5_000_000)
+
+
+class HugeInfo(Base):
+    name = "huge-info"
+    def solve(self, model, *, seed=None, time_limit=None, **options):
+        return RawAnswer(sampleset=_samples(model),
+                         info={"kernel": "k\\x1b[31m" + "z" * 5_000_000, "restarts": "r\\nerror: x"})
 
 
 class Patient(Base):
@@ -417,3 +432,26 @@ def test_cli_ctrl_c_during_calibration_returns_the_rounds_best(site, tmp_path):
     assert result["status"] == "interrupted"
     assert result["info"]["penalty_calibration"]["stopped"] == "interrupted"
     assert result["solution"] is not None  # the first round's best answer
+
+
+def test_cli_huge_plugin_error_is_one_short_line(site):
+    proc = run_cli_subprocess("solve", PROBLEMS / "maxcut-small.yaml", "-b", "huge-error",
+                              env=_env(site))
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and len(lines[0]) <= 320, len(proc.stderr)
+    assert lines[0].startswith("error: backend 'huge-error' failed: RuntimeError: first "
+                               "Traceback (most recent call last): \\x1b[2Jyyy")
+    assert lines[0].endswith("y...") and "\x1b" not in proc.stderr
+
+
+def test_cli_plugin_info_is_printed_short_and_escaped(site):
+    # A plugin's info values reach the 'backend:' line: 5 MB, an ANSI sequence and a
+    # line break forging an 'error:' line were printed as they were.
+    proc = run_cli_subprocess("solve", PROBLEMS / "maxcut-small.yaml", "-b", "huge-info",
+                              env=_env(site))
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) < 2000 and "\x1b" not in proc.stdout
+    assert not any(line.startswith("error:") for line in proc.stdout.splitlines())
+    backend = [ln for ln in proc.stdout.splitlines() if ln.startswith("backend: ")]
+    assert backend == ["backend: restarts r error: x · kernel k\\x1b[31m" + "z" * 48 + "..."]

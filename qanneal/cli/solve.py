@@ -269,7 +269,11 @@ DETAIL_KEYS = {
 
 
 def backend_details(info: dict[str, Any]) -> list[str]:
-    """Short 'name value' strings for the figures a backend reported."""
+    """Short 'name value' strings for the figures a backend reported.
+
+    A plugin puts what it likes in its info: each value is cut to 60 characters and
+    escaped (a 5 MB string, a line break forging an 'error:' line, an ANSI sequence).
+    """
     out = []
     for key, template in DETAIL_KEYS.items():
         value = info.get(key)
@@ -278,9 +282,10 @@ def backend_details(info: dict[str, Any]) -> list[str]:
         if key == "gap" and isinstance(value, float):
             out.append(template.format(f"{value:.2%}"))
         else:
-            out.append(template.format(_fmt(value) if isinstance(value, float) else value))
+            out.append(template.format(printable(
+                _fmt(value) if isinstance(value, float) else value, 60)))
     embedding = info.get("embedding")
     if isinstance(embedding, dict) and "physical_qubits" in embedding:
-        out.append(f"embedding {embedding['physical_qubits']} qubits, longest chain "
-                   f"{embedding.get('max_chain_length', '?')}")
+        out.append(f"embedding {printable(embedding['physical_qubits'], 20)} qubits, "
+                   f"longest chain {printable(embedding.get('max_chain_length', '?'), 20)}")
     return out
