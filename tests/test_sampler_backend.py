@@ -206,3 +206,16 @@ def test_sa_is_a_registration_of_dwave_sa_through_the_wrapper():
 
     with pytest.raises(TooLargeError, match="num_sweeps"):  # memory, before any call
         SimulatedAnnealingBackend().solve(bqm, num_sweeps=10**11)
+
+
+def test_rounding_drift_on_a_dense_model_is_not_a_wrong_energy():
+    # 840 one-hot lot bits, |biases| up to ~120, energies ~1e-3: dwave-samplers' SA
+    # drifts by ~3e-7 from the model's energy, which a fixed 1e-9 refused as wrong.
+    from qanneal import solve
+    from qanneal.spec import load_problem
+
+    spec = load_problem(PROBLEMS / "portfolio-prices40.csv", "portfolio",
+                        options={"lots": 20, "encoding": "one-hot"})
+    result = solve(spec.problem, "sa", seed=1, num_reads=1, num_sweeps=100)
+    bqm, _ = spec.problem.to_bqm()
+    assert result.energy == bqm.energies(result.sampleset)[0]  # the model's own energy

@@ -147,10 +147,19 @@ class SamplerBackend(Backend):
         ss = ss.change_vartype(model.vartype) if ss.vartype is not model.vartype else ss
         if len(ss):
             expected = model.energies(ss)
-            if not np.allclose(ss.record.energy, expected, rtol=1e-9, atol=1e-9):
+            # A sampler that tracks its energy by flips accumulates rounding on the scale
+            # of the biases, not of the energy: a dense portfolio model (|biases| ~100,
+            # energies ~1e-3) drifted by 3.5e-7 under dwave-samplers' SA, which a fixed
+            # 1e-9 refused as a wrong energy. The tolerance scales with the biases; the
+            # model's own energies are kept.
+            ldata, (_, _, qdata), offset = model.to_numpy_vectors()
+            scale = abs(offset) + float(np.abs(ldata).sum() + np.abs(qdata).sum())
+            if not np.allclose(ss.record.energy, expected, rtol=1e-9,
+                               atol=1e-9 * max(1.0, scale)):
                 worst = int(np.argmax(np.abs(ss.record.energy - expected)))
                 raise BackendError(self.name, f"reported energy {ss.record.energy[worst]!r} "
                                               f"differs from the model's {expected[worst]!r}")
+            ss.record.energy[:] = expected
         return ss
 
 
