@@ -47,3 +47,25 @@ def test_refused_runs_stay_small():
     code, peak_kb = map(int, proc.stdout.split())
     assert code == 2
     assert peak_kb < 1024 * 1024  # under 1 GB
+
+
+def test_a_dense_portfolio_that_cannot_fit_is_refused_small():
+    # 40 assets x 1001 one-hot lot bits: the dense objective asked numpy for 11.9 GiB
+    # (a traceback); now the estimate is one line, before any label or matrix exists.
+    probe = ("import resource, subprocess, sys; "
+             "p = subprocess.run([sys.executable, '-m', 'qanneal', 'solve', sys.argv[1], "
+             "'--problem', 'portfolio', '--lots', '1000', '--encoding', 'one-hot', '-b', 'sa'], "
+             "capture_output=True, text=True, env={**__import__('os').environ, "
+             "'QANNEAL_MEMORY_LIMIT': '4G'}); "
+             "print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+             "print(p.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe,
+                           str(PROBLEMS / "portfolio-prices40.csv")],
+                          capture_output=True, text=True, timeout=120)
+    first, err = proc.stdout.split("\n", 1)
+    code, peak_kb = map(int, first.split())
+    assert code == 2
+    assert peak_kb < 1024 * 1024  # under 1 GB
+    assert err.strip() == ("error: the portfolio model needs ~107.5 GiB (40,040 bits, dense), "
+                           "over the 4.0 GiB limit (QANNEAL_MEMORY_LIMIT=4G); use fewer lots "
+                           "or max_lots_per_asset, encoding: binary, or fewer assets")
