@@ -318,10 +318,13 @@ def test_anytime_ramp_and_attempt_count(options, expected):
     res = anneal(bqm, seed=5, time_limit=0.3, threads=1, **options)
     batches = res.info["batches"]
     assert batches >= 4 and res.info["batch_sweeps"] == expected
-    sweeps = sum(expected) + 1000 * (batches - 4)
     reads = {"msc": 512}.get(res.info["kernel"], res.params["num_reads"])
     per_sweep = reads * 16 * (4 if options.get("method") == "pt" else 1)
-    assert res.info["flip_attempts"] == per_sweep * sweeps
+    # Batches are whole but the last ones: a batch may be shortened to the time left
+    # (ramp), and the last may stop between rounds of reads.
+    whole = sum(expected[:3]) + 1000 * max(0, batches - 6)
+    assert per_sweep * whole < res.info["flip_attempts"]
+    assert res.info["flip_attempts"] <= per_sweep * (sum(expected) + 1000 * (batches - 4))
     check_sampleset(bqm, res.sampleset)
 
 

@@ -380,3 +380,76 @@ def test_tsp_with_reversals_known_optimum_either_orientation(seed):
     assert ev.feasible and ev.objective == _tsp_optimum(d)
     for sample in res.sampleset.samples():
         assert groups.violations(dict(sample)) == []
+
+
+# ------------------------------------------------------------------ ejection chains
+def _chain_fixture(seed: int):
+    """A small job-shop's reduced BQM, its kernel arrays and a random feasible state."""
+    rng = np.random.default_rng(seed)
+    jobs = [[(int(m), int(rng.integers(1, 4))) for m in rng.permutation(3)] for _ in range(3)]
+    problem = jobshop_problem(jobs)
+    groups, bqm, _ = _reduced(problem)
+    a = onehot_kernel.onehot_arrays(bqm, groups)
+    n = a.num_variables
+    x = np.zeros(n, dtype=np.int8)
+    f, garr, gpos, rcol, cinv = onehot_kernel._read_scratch(n, a.group_vars, a.row_ptr,
+                                                            a.col_ptr)
+    state = onehot_kernel.seed_state(np.uint64(seed))
+    state = onehot_kernel._init_state(x, f, garr, gpos, rcol, cinv, np.uint64(state),
+                                      *onehot_kernel._args(a)[:17])
+    return bqm, a, x, f, garr, gpos, state
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("beta", [0.0, 1e9])
+def test_ejection_chain_keeps_groups_and_fields_and_prices_itself(seed, beta):
+    bqm, a, x, f, garr, gpos, state = _chain_fixture(seed)
+    depth = 6
+    moved, froms, tos = (np.empty(depth, dtype=np.int64) for _ in range(3))
+    pick = np.random.default_rng(seed)
+
+    def energy() -> float:
+        return float(bqm.energy(dict(zip(a.variables, x.tolist()))))
+
+    for _ in range(60):
+        g = int(pick.integers(len(a.group_count)))
+        members = a.group_vars[a.group_ptr[g]:a.group_ptr[g + 1]]
+        one = int(members[x[members] == 1][0])
+        zero = int(pick.choice(members[x[members] == 0]))
+        de = f[zero] - f[one] - onehot_kernel._coupling(one, zero, a.indptr, a.indices, a.data)
+        before, x_before = energy(), x.copy()
+        ok, total, state = onehot_kernel._chain(
+            one, zero, de, beta, depth, moved, froms, tos, np.uint64(state), x, f, garr, gpos,
+            a.indptr, a.indices, a.data, a.kind, a.unit, a.group_ptr, a.group_vars,
+            a.group_count)
+        after = energy()
+        # Fields are exact after the chain or its undoing; every group keeps one start.
+        dense = np.zeros((a.num_variables, a.num_variables))
+        for i in range(a.num_variables):
+            dense[i, a.indices[a.indptr[i]:a.indptr[i + 1]]] = a.data[a.indptr[i]:a.indptr[i + 1]]
+        np.testing.assert_allclose(f, a.q + dense @ x, atol=1e-9)
+        for h in range(len(a.group_count)):
+            assert x[a.group_vars[a.group_ptr[h]:a.group_ptr[h + 1]]].sum() == 1
+        if ok:  # the chain's price is the energy it changed
+            assert after - before == pytest.approx(total, abs=1e-9)
+        else:
+            assert np.array_equal(x, x_before) and after == before
+        if beta == 0.0:
+            assert ok  # every chain is taken when nothing is uphill
+        else:  # at beta 1e9 only a chain whose price is not uphill passes
+            assert ok == (total <= 1e-9)
+
+
+def test_chains_keep_every_start_and_reach_the_exact_optimum():
+    jobs = [[(0, 2), (1, 3), (2, 1)], [(1, 2), (2, 2), (0, 1)], [(2, 3), (0, 1), (1, 2)]]
+    problem = jobshop_problem(jobs)
+    exact = solve(problem, "milp", seed=0)
+    groups = find_groups(problem.cqm)
+    result = solve(problem, "anneal", seed=3, num_reads=8, num_sweeps=300, threads=1,
+                   chain=6, chain_share=1.0)
+    for sample in result.sampleset.samples():
+        assert groups.violations(dict(sample)) == []
+    assert exact.status == "optimal" and result.feasible
+    assert result.objective == exact.objective
+    with pytest.raises(InputError, match="chain"):
+        solve(problem, "anneal", seed=3, chain=-1)

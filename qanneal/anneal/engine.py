@@ -59,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
     "msc": "auto",
     "ramp": True,  # anytime runs (time_limit) start with shorter anneals; see batch_sweeps
     "onehot": "auto",  # one-hot moves when groups are handed over (onehot_groups); "off"
+    "chain": 0,  # one-hot moves: longest ejection chain (onehot_kernel._chain); 0/1: none
+    "chain_share": 0.25,  # ... tried in this share of uphill single-one group moves
 }
 _CHOICES = {
     "beta_schedule_type": ("geometric", "linear", "custom"),
@@ -125,6 +127,13 @@ def _validate(options: dict[str, Any]) -> dict[str, Any]:
             raise InputError(
                 f"must be one of {', '.join(map(str, allowed))}, got {params[key]!r}", field=key)
     params["num_sweeps"] = _positive_int(params, "num_sweeps")
+    chain = params["chain"]
+    if isinstance(chain, bool) or not isinstance(chain, (int, np.integer)) or not 0 <= chain <= 64:
+        raise InputError(f"must be an integer from 0 (no chains) to 64, got {chain!r}",
+                         field="chain")
+    share = params["chain_share"]
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+        raise InputError(f"must be a number from 0 to 1, got {share!r}", field="chain_share")
     if params["num_replicas"] is not None:
         params["num_replicas"] = _positive_int(params, "num_replicas")
     if params["num_reads"] is not None:
@@ -339,6 +348,9 @@ class Prepared:
     runner: _Runner | Any = None  # OneHotRunner under one-hot moves
     beta_stored: tuple[float, float] | None = None
     compile_s: float = 0.0  # loading or compiling the kernel (one discarded sweep)
+    #: Seconds of one sweep of one read at the hot end, timed once the kernel is loaded:
+    #: sizes a time-limited run's first batch (:func:`first_batch_sweeps`).
+    sweep_s: float = 0.0
     onehot_groups: Any = None  # the qanneal.onehot.OneHotGroups handed over, if any
     initial_states: bool = False  # prepared for runs from given states (no MSC, no PT)
 
@@ -423,6 +435,7 @@ def prepare(bqm: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
     t0 = time.perf_counter()
     _load_kernel(runner, threads)
     prepared.compile_s = time.perf_counter() - t0
+    prepared.sweep_s = _time_sweep(runner, threads)
     prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta_stored
     return prepared
 
@@ -455,6 +468,45 @@ def _load_kernel(runner: Any, threads: int) -> None:
         numba.set_num_threads(previous)
 
 
+def _time_sweep(runner: Any, threads: int) -> float:
+    """Seconds per sweep of one read, the kernel now loaded: discarded runs of one and
+    of three sweeps, the difference halved (a call's own cost, ~ms for thread start-up
+    and allocations, is most of a one-sweep run on a small model). Short schedules sit
+    at the hot end, where most moves are accepted: the dearest sweeps, so an estimate
+    built on them errs on the safe side."""
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        seeds = np.zeros(1, dtype=np.uint64)
+        t0 = time.perf_counter()
+        runner.run(seeds, 1)
+        t1 = time.perf_counter()
+        runner.run(seeds, 3)
+        return max(0.0, (time.perf_counter() - t1) - (t1 - t0)) / 2
+    finally:
+        numba.set_num_threads(previous)
+
+
+#: Share of a time limit the first batch of an anytime run may take by its estimate.
+FIRST_BATCH_SHARE = 0.25
+
+
+def first_batch_sweeps(sweeps: int, sweep_s: float, rounds: int, time_limit: float) -> int:
+    """Sweeps of an anytime run's first batch: ``sweeps`` (the ramp's first step), or
+    fewer when ``rounds`` (reads per thread) reads of that many sweeps at ``sweep_s``
+    each would take more than :data:`FIRST_BATCH_SHARE` of ``time_limit``: on a big
+    model (a time-indexed job-shop: 21k variables, ~1000 couplings each) a 125-sweep
+    batch of 16 reads takes minutes, and nothing would come back within the limit.
+
+    >>> first_batch_sweeps(125, 1e-4, 8, 10.0), first_batch_sweeps(125, 0.02, 16, 10.0)
+    (125, 7)
+    """
+    if sweep_s <= 0.0:
+        return sweeps
+    fit = int(FIRST_BATCH_SHARE * time_limit / (sweep_s * max(rounds, 1)))
+    return max(1, min(sweeps, fit))
+
+
 def _prepare_onehot(prepared: Prepared, threads: int) -> Prepared:
     """:func:`prepare` for one-hot moves: arrays, temperature range, kernel loaded."""
     from qanneal.anneal import onehot_kernel
@@ -470,12 +522,15 @@ def _prepare_onehot(prepared: Prepared, threads: int) -> Prepared:
     else:
         beta = tuple(params["beta_range"])
     _check_memory(params, prepared.bqm.num_variables, table=0, per_batch=params["num_reads"])
-    runner = onehot_kernel.OneHotRunner(arrays, beta, params["beta_schedule_type"])
+    runner = onehot_kernel.OneHotRunner(arrays, beta, params["beta_schedule_type"],
+                                        chain=int(params["chain"]),
+                                        chain_share=float(params["chain_share"]))
     # Only loading the kernel is compile time: the arrays and the temperature probe are
     # model conversion (seconds on a big job-shop), which the caller charges to the budget.
     t0 = time.perf_counter()
     _load_kernel(runner, threads)
     prepared.compile_s = time.perf_counter() - t0
+    prepared.sweep_s = _time_sweep(runner, threads)
     prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta
     return prepared
 
@@ -538,7 +593,10 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
         init = np.ascontiguousarray(init, dtype=np.int8)
     # Reads per kernel call when someone may interrupt: one round of the threads (MSC:
     # one vector of seeds per thread).
-    chunk = per_batch if should_stop is None else threads * (msc.LANES if runner.use_msc else 1)
+    # A time limit is watched the same way: a batch stops between rounds when the next
+    # round would overrun.
+    chunk = per_batch if should_stop is None and time_limit is None else threads * (
+        msc.LANES if runner.use_msc else 1)
 
     best_spins = np.empty((0, arrays.num_variables), dtype=np.int8)
     best_energy = np.empty(0)
@@ -552,23 +610,38 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
     # A custom schedule is annealed whole in every batch (no shorter ramp batches).
     ramp = params["ramp"] and time_limit is not None and runner.method == "sa" and (
         params["beta_schedule"] is None)
+    # The ramp's steps, cut when the first would overrun (first_batch_sweeps) and then
+    # doubling from there; MSC runs are never cut (a vector is fast).
+    first = batch_sweeps(0, params["num_sweeps"], ramp)
+    if ramp and not runner.use_msc and time_limit is not None:
+        first = first_batch_sweeps(first, prepared.sweep_s, -(-per_batch // threads),
+                                   time_limit)
+    next_sweeps = first
     start = time.perf_counter()
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
         while True:
             batch = len(sweeps_run)
-            sweeps = batch_sweeps(batch, params["num_sweeps"], ramp)
+            sweeps = next_sweeps
             t0 = time.perf_counter()
             seeds = _batch_seeds(entropy, batch, per_batch)
             parts: list[tuple[np.ndarray, np.ndarray | None, dict[str, Any]]] = []
+            out_of_time = False
             for lo in range(0, per_batch, chunk):
+                c0 = time.perf_counter()
                 if init is None:
                     parts.append(runner.run(seeds[lo:lo + chunk], sweeps))
                 else:
                     parts.append(runner.run(seeds[lo:lo + chunk], sweeps, init[lo:lo + chunk]))
-                if lo + chunk < per_batch and should_stop is not None and should_stop():
+                if lo + chunk >= per_batch:
+                    break
+                if should_stop is not None and should_stop():
                     interrupted = True
+                    break
+                c1 = time.perf_counter()
+                if time_limit is not None and c1 - start + (c1 - c0) > time_limit:
+                    out_of_time = True  # the next round would overrun: keep these reads
                     break
             done = sum(len(p[0]) for p in parts) // (64 if runner.use_msc else 1)
             spins = np.concatenate([p[0] for p in parts])
@@ -597,14 +670,23 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
                 if on_improvement is not None:
                     on_improvement(now - start, dict(zip(arrays.variables,
                                                          trace_samples[-1][1].tolist())))
-            if interrupted or time_limit is None or batch + 1 >= _MAX_BATCHES:
+            if interrupted or out_of_time or time_limit is None or batch + 1 >= _MAX_BATCHES:
                 break
             if should_stop is not None and should_stop():
                 interrupted = True
                 break
-            # The next batch would overrun: it costs about this one per sweep.
-            ahead = (now - t0) * batch_sweeps(batch + 1, params["num_sweeps"], ramp) / sweeps
-            if now - start + ahead > time_limit:
+            next_sweeps = min(batch_sweeps(batch + 1, params["num_sweeps"], ramp),
+                              first << (batch + 1)) if ramp else params["num_sweeps"]
+            # The next batch costs about this one per sweep. With the ramp, a batch that
+            # would overrun is shortened to what is left (not under RAMP_MIN_SWEEPS, nor
+            # under the first batch); without it every batch anneals num_sweeps.
+            per_sweep = (now - t0) / sweeps
+            if ramp:
+                fit = int((time_limit - (now - start)) / per_sweep) if per_sweep > 0 else next_sweeps
+                next_sweeps = min(next_sweeps, fit)
+                if next_sweeps < min(RAMP_MIN_SWEEPS, first):
+                    break
+            elif now - start + per_sweep * next_sweeps > time_limit:
                 break
     finally:
         numba.set_num_threads(previous)

@@ -26,7 +26,8 @@ class AnnealBackend(Backend):
     ``onehot`` (``auto`` | ``off``): with ``auto`` (SA) the exactly-one groups and
     permutation blocks of the CQM (:mod:`qanneal.onehot`) leave the penalty model and
     every read moves only inside them (:mod:`qanneal.anneal.onehot_kernel`); ``off``
-    anneals the fully penalised QUBO.
+    anneals the fully penalised QUBO; ``chain`` (0: off) and ``chain_share`` (0.25) add
+    ejection chains to those moves (:func:`qanneal.anneal.onehot_kernel._chain`).
     With ``time_limit`` it runs batches of reads until the budget is used (at least
     one) and returns the ``num_reads`` best samples seen; the first SA batches anneal
     1/8, 1/4 and 1/2 of ``num_sweeps`` so a first answer comes early (``ramp``, True).
