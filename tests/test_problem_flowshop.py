@@ -235,3 +235,52 @@ def test_cli_solves_a_taillard_file_and_draws_its_gantt_chart(run_cli, tmp_path)
                   "--backend", "milp", "--gantt", png)
     assert out.code == 0, out.err
     assert "objective: 597" in out.out and png.stat().st_size > 0
+
+
+# ------------------------------------------------------------ big instances (issue 16)
+def _big_flowshop(path, n: int, m: int = 5):
+    rng = np.random.default_rng(3)
+    rows = [" ".join(f"{k} {t}" for k, t in enumerate(rng.integers(1, 99, m)))
+            for _ in range(n)]
+    path.write_text(f"{n} {m}\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_neh_and_surrogate_on_600_jobs_are_fast(tmp_path):
+    # NEH was O(n^4 m) in Python (400 jobs: 46 s), the surrogate O(n^2) Python loops.
+    import time
+
+    from qanneal.spec import load_problem
+
+    start = time.perf_counter()
+    spec = load_problem(_big_flowshop(tmp_path / "fs.txt", 600), "flowshop")
+    assert time.perf_counter() - start < 5
+    order = spec.problem.options["neh_order"]
+    assert sorted(order) == list(range(600))
+    assert spec.problem.options["neh_makespan"] >= spec.problem.options["lower_bound"]
+
+
+def test_big_flowshop_qubo_refused_and_milp_stops_at_the_time_limit(run_cli, tmp_path,
+                                                                       monkeypatch):
+    path = _big_flowshop(tmp_path / "fs.txt", 600)
+    monkeypatch.setenv("QANNEAL_MEMORY_LIMIT", "1G")
+    run = run_cli("solve", path, "--problem", "flowshop", "-b", "sa")
+    assert run.code == 2 and "Traceback" not in run.err
+    assert run.err.strip().startswith("error: the flow-shop model (600 jobs) needs ~")
+    assert run.err.strip().endswith("; use --backend milp, or fewer jobs")
+    monkeypatch.delenv("QANNEAL_MEMORY_LIMIT")
+    run = run_cli("solve", path, "--problem", "flowshop", "-b", "milp", "--time-limit", "0.5")
+    assert run.code == 2
+    assert "building the flow-shop MILP (600 jobs) outlasted the time limit (0.5 s)" in run.err
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 5), st.integers(0, 2**32 - 1))
+def test_accelerated_insertion_is_the_first_best_full_schedule(n, m, seed):
+    from qanneal.problems.flowshop import best_insertion, makespan
+
+    rng = np.random.default_rng(seed)
+    p = rng.integers(0, 20, (n + 1, m)).astype(float)
+    order = [int(j) for j in rng.permutation(n)]
+    trials = [order[:i] + [n] + order[i:] for i in range(n + 1)]
+    assert best_insertion(p, order, n) == min(trials, key=lambda o: makespan(p, o))
