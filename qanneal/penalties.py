@@ -70,7 +70,6 @@ from qanneal.model import (
     Problem,
     _lookup_override,
     constraint_group,
-    cqm_to_penalised_bqm,
 )
 from qanneal.registry import DEFAULT_BACKEND, get_backend
 
@@ -256,7 +255,7 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     reproducible.
     """
     # Imported here: qanneal.solve imports this module lazily, for solve(penalties='auto').
-    from qanneal.solve import evaluate_answer, pick_best, polish, run_backend
+    from qanneal.solve import evaluate_answer, onehot_groups_for, pick_best, polish, run_backend
 
     instance = get_backend(backend) if isinstance(backend, str) else backend
     if instance.consumes != "bqm":
@@ -271,12 +270,15 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     unknown = [label for label in labels if label not in base]
     if unknown:
         raise InputError(f"no constraint named {unknown[0]!r}", field="penalties")
+    # Rounds run as the final solve will: constraints the backend keeps satisfied by its
+    # own moves (anneal's one-hot groups) get no penalty there, so none to tune here.
+    own_groups = onehot_groups_for(problem, instance, options)
+    exclude = set(own_groups.labels) if own_groups else set()
+    labels = [label for label in labels if label not in exclude]
     groups = group_labels(labels)
     if not groups:
         return Calibration(weights=base, group_weights={}, stopped="nothing to tune")
     weight = {g: _start_weight(g, members, base, start) for g, members in groups.items()}
-    # Unbalanced inequalities keep their l1; calibration tunes their weight, l2.
-    unbalanced = problem.unbalanced()
     too_weak = dict.fromkeys(groups, 0.0)         # largest weight seen violated too often
     strong_enough = dict.fromkeys(groups, math.inf)  # smallest weight seen good enough
     round_seed = derive_seeds(seed, 1)[0]
@@ -291,12 +293,15 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         for g, members in groups.items():
             weights.update(dict.fromkeys(members, tuned[g]))
         round_start = time.perf_counter()
-        # A problem's direct builder gives the same BQM (Problem.bqm_builder), in bulk.
-        bqm = (problem.bqm_builder(weights, ()) if problem.bqm_builder is not None
-               else cqm_to_penalised_bqm(problem.cqm, weights, unbalanced=unbalanced))
-        raw = run_backend(instance, bqm, seed=round_seed, time_limit=time_limit, **options)
+        # The final solve's BQM (its direct builder if any; unbalanced inequalities keep
+        # their l1, calibration tunes their weight, l2).
+        bqm, _ = problem.to_bqm(weights, exclude=exclude)
+        raw = run_backend(instance, bqm, seed=round_seed, time_limit=time_limit, **options,
+                          **({"onehot_groups": own_groups} if own_groups else {}))
         if polish_samples and raw.sampleset is not None:
-            raw.sampleset = polish(bqm, raw.sampleset)
+            # As in solve: descend on the fully penalised model, which keeps the groups.
+            raw.sampleset = polish(problem.to_bqm(weights)[0] if own_groups else bqm,
+                                   raw.sampleset)
         rates = group_violation_rates(problem.cqm, raw.sampleset, groups)
         evaluations, _ = evaluate_answer(problem, raw)
         num = sum(ev.occurrences for ev in evaluations)

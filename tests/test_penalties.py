@@ -241,3 +241,26 @@ def test_tune_cli_writes_groups(tmp_path: Path, capsys):
     assert set(doc["penalties"]) == groups
     assert all(isinstance(v, (int, float)) and v > 0 for v in doc["penalties"].values())
     assert "penalty calibration" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("onehot", ["auto", "off"])
+def test_anneal_calibration_rounds_keep_its_onehot_groups(onehot):
+    """Calibration rounds run as the final solve does: with anneal's one-hot moves the
+    groups get no penalty (nothing to tune) and every round's samples keep them."""
+    import networkx as nx
+
+    from qanneal.model import constraint_group
+    from qanneal.onehot import find_groups
+    from qanneal.problems.coloring import coloring_problem
+
+    problem = coloring_problem(nx.petersen_graph(), 3, mode="decide")
+    onehot_groups = {constraint_group(label) for label in find_groups(problem.cqm).labels}
+    cal = calibrate(problem, "anneal", penalties="auto", seed=2, max_rounds=3,
+                    num_reads=4, num_sweeps=100, threads=1, onehot=onehot)
+    tuned = set(cal.group_weights)
+    if onehot == "auto":
+        assert tuned and not tuned & onehot_groups
+        for round_ in cal.trace:
+            assert not set(round_["violation_rates"]) & onehot_groups
+    else:  # the penalised QUBO: the groups are penalties like any other, and tuned
+        assert onehot_groups <= tuned
