@@ -610,36 +610,35 @@ def _move_one(p1, p2, x, f, garr, gpos, indptr, indices, data, unit, group_ptr):
     _flip(x, f, p2, indptr, indices, data)
 
 
+@njit(cache=True, inline="always")
+def _ejectable(c, coupling, x, kind, unit, group_count, moved, depth):
+    """Whether variable ``c``, coupled by ``coupling`` to the variable last
+    placed, is a clash a chain may eject: set, a penalising (positive) coupling, in a
+    single-one group the chain has not moved yet."""
+    if x[c] != 1 or coupling <= 0.0 or kind[c] != GROUP or group_count[unit[c]] != 1:
+        return False
+    for i in range(depth):
+        if moved[i] == unit[c]:
+            return False
+    return True
+
+
 @njit(cache=True)
 def _clashing(v, x, indptr, indices, data, kind, unit, group_count, moved, depth, rng):
-    """A set variable coupled to ``v`` by a positive (penalising) coupling, in a
-    single-one group not yet moved by the chain (``moved[:depth]``), drawn uniformly;
-    -1 if none. Returns (variable, rng)."""
+    """A variable coupled to ``v`` that the chain may eject (:func:`_ejectable`), drawn
+    uniformly; -1 if none. Returns (variable, rng)."""
     seen = 0
     for p in range(indptr[v], indptr[v + 1]):
-        c = indices[p]
-        if x[c] == 1 and data[p] > 0.0 and kind[c] == GROUP and group_count[unit[c]] == 1:
-            fresh = True
-            for i in range(depth):
-                if moved[i] == unit[c]:
-                    fresh = False
-            if fresh:
-                seen += 1
+        seen += _ejectable(indices[p], data[p], x, kind, unit, group_count, moved, depth)
     if seen == 0:
         return -1, rng
     rng, w = draw64(rng)
     pick = _below(w >> _S32, seen)
     for p in range(indptr[v], indptr[v + 1]):
-        c = indices[p]
-        if x[c] == 1 and data[p] > 0.0 and kind[c] == GROUP and group_count[unit[c]] == 1:
-            fresh = True
-            for i in range(depth):
-                if moved[i] == unit[c]:
-                    fresh = False
-            if fresh:
-                if pick == 0:
-                    return np.int64(c), rng
-                pick -= 1
+        if _ejectable(indices[p], data[p], x, kind, unit, group_count, moved, depth):
+            if pick == 0:
+                return np.int64(indices[p]), rng
+            pick -= 1
     return -1, rng
 
 
