@@ -272,27 +272,34 @@ def local_search(jobs: Sequence[Job], starts: Sequence[Sequence[int]], *,
         the tails, those of ``u`` and its new ancestors, with tails >= ``tail[v]``.
         Half the work on average, in a search that spends its time here.
         """
-        head, tail = head[:], tail[:]
-        # Heads: Kahn's algorithm over the changed part, the rest fixed.
-        part = [o for o in range(n) if head[o] >= h0]
-        inside = [h >= h0 for h in head]
+        head = longest(head, h0, (jp, mp), (js, ms))
+        if head is None:
+            return None
+        # Tails: the same backwards (an acyclic head pass leaves no cycle to find).
+        tail = longest(tail, t0, (js, ms), (jp, mp))
+        assert tail is not None
+        return head, tail, max(map(add, head, p), default=0)
+
+    def longest(values: list[int], low: int, before: tuple[list[int], list[int]],
+                after: tuple[list[int], list[int]]) -> list[int] | None:
+        """Longest-path values over the job and machine links (heads with ``before`` =
+        predecessors; tails with the links reversed) for the operations whose old
+        value is at least ``low``, the rest fixed (Kahn's algorithm over that part);
+        None if the part holds a cycle."""
+        values = values[:]
+        part = [o for o in range(n) if values[o] >= low]
+        inside = [v >= low for v in values]
         indegree = [0] * n
         stack = []
         for o in part:
             start, count = 0, 0
-            a = jp[o]
-            if a >= 0:
-                if inside[a]:
-                    count += 1
-                else:
-                    start = head[a] + p[a]
-            a = mp[o]
-            if a >= 0:
-                if inside[a]:
-                    count += 1
-                elif head[a] + p[a] > start:
-                    start = head[a] + p[a]
-            head[o] = start
+            for a in (before[0][o], before[1][o]):
+                if a >= 0:
+                    if inside[a]:
+                        count += 1
+                    elif values[a] + p[a] > start:
+                        start = values[a] + p[a]
+            values[o] = start
             if count:
                 indegree[o] = count
             else:
@@ -301,63 +308,15 @@ def local_search(jobs: Sequence[Job], starts: Sequence[Sequence[int]], *,
         while stack:
             o = stack.pop()
             done += 1
-            end = head[o] + p[o]
-            s = js[o]
-            if s >= 0:
-                if end > head[s]:
-                    head[s] = end
-                indegree[s] -= 1
-                if not indegree[s]:
-                    stack.append(s)
-            s = ms[o]
-            if s >= 0:
-                if end > head[s]:
-                    head[s] = end
-                indegree[s] -= 1
-                if not indegree[s]:
-                    stack.append(s)
-        if done < len(part):
-            return None
-        # Tails: the same backwards.
-        part = [o for o in range(n) if tail[o] >= t0]
-        inside = [t >= t0 for t in tail]
-        for o in part:
-            after, count = 0, 0
-            s = js[o]
-            if s >= 0:
-                if inside[s]:
-                    count += 1
-                else:
-                    after = tail[s] + p[s]
-            s = ms[o]
-            if s >= 0:
-                if inside[s]:
-                    count += 1
-                elif tail[s] + p[s] > after:
-                    after = tail[s] + p[s]
-            tail[o] = after
-            if count:
-                indegree[o] = count
-            else:
-                stack.append(o)
-        while stack:
-            o = stack.pop()
-            t = tail[o] + p[o]
-            a = jp[o]
-            if a >= 0:
-                if t > tail[a]:
-                    tail[a] = t
-                indegree[a] -= 1
-                if not indegree[a]:
-                    stack.append(a)
-            a = mp[o]
-            if a >= 0:
-                if t > tail[a]:
-                    tail[a] = t
-                indegree[a] -= 1
-                if not indegree[a]:
-                    stack.append(a)
-        return head, tail, max(map(add, head, p), default=0)
+            end = values[o] + p[o]
+            for s in (after[0][o], after[1][o]):
+                if s >= 0:
+                    if end > values[s]:
+                        values[s] = end
+                    indegree[s] -= 1
+                    if not indegree[s]:
+                        stack.append(s)
+        return values if done == len(part) else None
 
     def moves(head: list[int], span: int) -> list[tuple[int, int]]:
         """The swaps ``(u, v)`` (u right before v on their machine) at both ends of
