@@ -17,12 +17,14 @@ from typing import Any, Literal
 import dimod
 import numpy as np
 
+from qanneal import sizing
 from qanneal.errors import InputError, QanError
 from qanneal.inequalities import (
     InequalitySpec,
     Unbalanced,
     add_unbalanced_penalty,
     resolve_inequalities,
+    slack_bits,
 )
 from qanneal.sizing import check_deadline
 
@@ -198,6 +200,7 @@ class Problem:
             weights = {k: w for k, w in weights.items() if k not in excluded}
         if self.bqm_builder is not None:
             return self.bqm_builder(weights, exclude), weights
+        check_penalised_bqm_size(self.cqm, exclude=exclude, unbalanced=self.unbalanced())
         return cqm_to_penalised_bqm(self.cqm, weights, objective=self.objective_bqm,
                                     exclude=exclude, unbalanced=self.unbalanced()), weights
 
@@ -511,6 +514,50 @@ def drop_residues(bqm: dimod.BinaryQuadraticModel, rtol: float = 1e-12
     linear = np.where(tiny_linear, 0.0, linear)
     return dimod.BinaryQuadraticModel.from_numpy_vectors(
         linear, (row[keep], col[keep], quad[keep]), offset, "BINARY", variable_order=order)
+
+
+def penalised_bqm_size(cqm: dimod.ConstrainedQuadraticModel, *,
+                       exclude: Collection[Hashable] = (),
+                       unbalanced: Mapping[Hashable, Unbalanced] | None = None
+                       ) -> tuple[sizing.ModelSize, sizing.ModelSize]:
+    """Sizes of ``cqm`` and of its :func:`cqm_to_penalised_bqm`, counted before building.
+
+    A penalty squares its constraint, so a linear constraint over ``k`` variables (plus
+    ``b`` slack bits) adds ``(k + b)(k + b - 1) / 2`` terms: one knapsack capacity over
+    20,000 items is 200 million terms (12.7 GB measured). Counted per constraint as
+    :func:`_add_penalty` builds it, capped at a dense BQM over all the variables.
+    """
+    excluded = set(exclude)
+    slack = linear = 0
+    terms = cqm.objective.num_interactions
+    for label, constraint in cqm.constraints.items():
+        lhs = constraint.lhs
+        k = lhs.num_variables
+        linear += k
+        if label in excluded:
+            continue
+        if lhs.num_interactions:  # conflict constraints go in as they are
+            terms += lhs.num_interactions
+            continue
+        bits = 0 if unbalanced and label in unbalanced else slack_bits(constraint)
+        slack += bits
+        terms += (k + bits) * (k + bits - 1) // 2
+    variables = cqm.num_variables() + slack
+    terms = min(terms, variables * (variables - 1) // 2)
+    cqm_size = sizing.ModelSize(cqm.num_variables(), cqm.objective.num_interactions
+                                + sum(c.lhs.num_interactions for c in cqm.constraints.values()),
+                                linear, len(cqm.constraints))
+    return cqm_size, sizing.ModelSize(variables, terms)
+
+
+def check_penalised_bqm_size(cqm: dimod.ConstrainedQuadraticModel, *,
+                             exclude: Collection[Hashable] = (),
+                             unbalanced: Mapping[Hashable, Unbalanced] | None = None) -> None:
+    """Refuse (:func:`qanneal.sizing.check_bqm`) a penalised BQM past the memory limit."""
+    cqm_size, bqm_size = penalised_bqm_size(cqm, exclude=exclude, unbalanced=unbalanced)
+    sizing.check_bqm("the penalised model", cqm_size, bqm_size,
+                     "use -b milp (or a CQM backend), or shorter constraints (fewer "
+                     "variables per constraint)")
 
 
 def cqm_to_penalised_bqm(cqm: dimod.ConstrainedQuadraticModel,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -69,3 +70,56 @@ def test_a_dense_portfolio_that_cannot_fit_is_refused_small():
     assert err.strip() == ("error: the portfolio model needs ~107.5 GiB (40,040 bits, dense), "
                            "over the 4.0 GiB limit (QANNEAL_MEMORY_LIMIT=4G); use fewer lots "
                            "or max_lots_per_asset, encoding: binary, or fewer assets")
+
+
+def _peak_run(args: list[str], limit: str = "2G") -> tuple[int, int, str]:
+    """Exit code, peak RSS (KB) and stderr of ``qanneal ARGS`` in a fresh parent."""
+    probe = ("import json, os, resource, subprocess, sys; "
+             "p = subprocess.run([sys.executable, '-m', 'qanneal', *json.loads(sys.argv[1])], "
+             "capture_output=True, text=True, "
+             "env={**os.environ, 'QANNEAL_MEMORY_LIMIT': sys.argv[2]}); "
+             "print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+             "print(p.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe, json.dumps(args), limit],
+                          capture_output=True, text=True, timeout=120)
+    first, err = proc.stdout.split("\n", 1)
+    code, peak_kb = map(int, first.split())
+    return code, peak_kb, err.strip()
+
+
+def test_a_knapsack_penalty_that_cannot_fit_is_refused_small(tmp_path):
+    # One capacity over 20,000 items squares into 200 million terms: 12.7 GB peak and
+    # 85 s before the penalised-BQM estimate; now one line before any term exists.
+    n = 20_000
+    path = tmp_path / "ks.yaml"
+    path.write_text(f"problem: knapsack\ndata:\n  values: {[1 + i % 97 for i in range(n)]}\n"
+                    f"  weights: {[1 + i % 89 for i in range(n)]}\n  capacity: 400000\n")
+    code, peak_kb, err = _peak_run(["solve", str(path), "-b", "sa"])
+    assert code == 2 and peak_kb < 1024 * 1024
+    assert err.startswith("error: the penalised model as a BQM needs ~11.9 GiB (20,000 "
+                          "variables, 200.0 million terms"), err
+    assert "use -b milp" in err and len(err.splitlines()) == 1
+
+
+def test_a_qs_header_claiming_ten_million_variables_is_refused_small(tmp_path):
+    # A 3-line .qs file whose header says n = 10**7: 5.3 GB and 39 s before the check.
+    path = tmp_path / "big.qs"
+    path.write_text("# hostile\n10000000 1\n1 1 -1\n")
+    code, peak_kb, err = _peak_run(["solve", str(path), "-b", "sa"])
+    assert code == 2 and peak_kb < 1024 * 1024
+    assert err == ("error: big.qs (n = 10000000) needs ~4.8 GiB (10.0 million variables, "
+                   "1 terms), over the 2.0 GiB limit (QANNEAL_MEMORY_LIMIT=2G); give a "
+                   "smaller n in the header (only variables that appear need counting)")
+
+
+@pytest.mark.parametrize("inequalities", ["slack", "unbalanced"])
+def test_penalised_bqm_estimate_counts_the_built_terms(inequalities):
+    # The estimate is the built BQM's own count on a knapsack (slack bits included).
+    from qanneal.model import penalised_bqm_size
+    from qanneal.problems.knapsack import knapsack_problem
+
+    problem = knapsack_problem([3, 4, 5, 6, 7], [2, 3, 4, 5, 6], 11)
+    problem.inequalities = inequalities
+    bqm, _ = problem.to_bqm()
+    _, size = penalised_bqm_size(problem.cqm, unbalanced=problem.unbalanced())
+    assert (size.variables, size.terms) == (bqm.num_variables, bqm.num_interactions)
