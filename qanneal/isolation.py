@@ -251,6 +251,26 @@ def _wait_after_interrupt(receiver: Any) -> tuple[str, Any] | None:
 
 
 # ---------------------------------------------------------------------- validation
+#: Longest string a third-party backend's info or params keeps (then a marker).
+MAX_INFO_CHARS = 10_000
+
+
+def capped(value: Any, limit: int = MAX_INFO_CHARS) -> Any:
+    """``value`` with every string inside it (keys too) cut to ``limit`` characters.
+
+    >>> capped({"msg": "x" * 12, "n": [1, "ab"]}, limit=5)
+    {'msg': 'xxxxx... [cut: 12 characters]', 'n': [1, 'ab']}
+    """
+    if isinstance(value, str):
+        return value if len(value) <= limit else f"{value[:limit]}... [cut: {len(value)} characters]"
+    if isinstance(value, dict):
+        return {capped(k, limit): capped(v, limit) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [capped(v, limit) for v in value] if isinstance(value, list) else tuple(
+            capped(v, limit) for v in value)
+    return value
+
+
 def validate_answer(name: str, raw: Any, model: Any) -> RawAnswer:
     """``raw`` checked against ``model`` before anything decodes it.
 
@@ -267,6 +287,9 @@ def validate_answer(name: str, raw: Any, model: Any) -> RawAnswer:
         return raw  # run_backend's own "returned no samples or solutions"
     if not isinstance(raw.info, dict) or not isinstance(raw.params, dict):
         raise invalid("info and params must be dicts")
+    # Everything written (r.json, compare's runs.jsonl and runs.csv) carries these:
+    # a plugin's 5 MB string would be copied whole into every file.
+    raw.info, raw.params = capped(raw.info), capped(raw.params)
     if not isinstance(raw.trace, list) or not all(
             isinstance(e, (tuple, list)) and len(e) == 2 and isinstance(e[0], (int, float))
             and math.isfinite(e[0]) for e in raw.trace):

@@ -455,3 +455,25 @@ def test_cli_plugin_info_is_printed_short_and_escaped(site):
     assert not any(line.startswith("error:") for line in proc.stdout.splitlines())
     backend = [ln for ln in proc.stdout.splitlines() if ln.startswith("backend: ")]
     assert backend == ["backend: restarts r error: x · kernel k\\x1b[31m" + "z" * 48 + "..."]
+
+
+def test_plugin_info_is_written_capped(site, tmp_path):
+    # What is written (r.json; compare's runs.jsonl and runs.csv) was the plugin's
+    # 5 MB string, whole; it is cut at MAX_INFO_CHARS with a marker.
+    from qanneal.isolation import MAX_INFO_CHARS
+
+    out = tmp_path / "r.json"
+    proc = run_cli_subprocess("solve", PROBLEMS / "maxcut-small.yaml", "-b", "huge-info",
+                              "--json", out, env=_env(site))
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_size < 3 * MAX_INFO_CHARS
+    kernel = json.loads(out.read_text())["info"]["kernel"]
+    length = len("k\x1b[31m") + 5_000_000  # HugeInfo's kernel value
+    assert kernel.endswith(f"... [cut: {length} characters]")
+    runs = tmp_path / "cmp"
+    proc = run_cli_subprocess("compare", PROBLEMS / "maxcut-small.yaml", "-b", "huge-info",
+                              "--time-budget", "1", "--out", runs, env=_env(site))
+    assert proc.returncode == 0, proc.stderr
+    for name in ("runs.jsonl", "runs.csv"):  # one line per run (and a CSV header)
+        lines = (runs / name).read_text().splitlines()
+        assert len(lines) >= 2 and max(map(len, lines)) < 3 * MAX_INFO_CHARS
