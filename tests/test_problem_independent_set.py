@@ -108,3 +108,21 @@ def test_inline_node_weights_and_dimacs_node_weights(tmp_path):
     spec.write_text("problem: independent_set\ndata:\n  nodes: {a: -1}\n")
     with pytest.raises(InputError, match=">= 0"):
         load(spec)
+
+
+def test_models_are_sized_before_they_are_built(monkeypatch):
+    # One CQM constraint per edge: a 2M-edge file asked for ~2 GB with no check. Both
+    # the CQM (built on first use) and the MILP are estimated first, one line each.
+    from qanneal.errors import TooLargeError
+
+    graph = nx.gnm_random_graph(2000, 20_000, seed=1)
+    problem = independent_set_problem(graph)
+    monkeypatch.setenv("QANNEAL_MEMORY_LIMIT", "4M")
+    assert not problem.cqm_built
+    with pytest.raises(TooLargeError, match=r"independent_set CQM .* needs ~.* over the "
+                                            r"4 MiB limit .*use -b milp"):
+        _ = problem.cqm
+    with pytest.raises(TooLargeError, match=r"independent_set MILP .* needs ~"):
+        problem.milp()
+    monkeypatch.setenv("QANNEAL_MEMORY_LIMIT", "4G")
+    assert len(problem.cqm.constraints) == 20_000

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import dimod
 import networkx as nx
 
+from qanneal import sizing
 from qanneal.model import MilpFormulation, Problem
 from qanneal.problems.graphs import check_simple, node_weights, number, preview, sort_nodes
 
@@ -50,12 +51,27 @@ def node_set_problem(kind: str, graph: nx.Graph, *, rule: EdgeRule, what: str,
     weights = node_weights(graph)
     nodes = list(graph.nodes)
     sign = -1.0 if rule == "<=" else 1.0  # CQMs minimise: maximise by negating
-    cqm = dimod.ConstrainedQuadraticModel()
-    objective = dimod.BinaryQuadraticModel("BINARY")
-    objective.add_linear_from((v, sign * weights[v]) for v in nodes)
-    cqm.set_objective(objective)
-    for u, v in graph.edges:
-        cqm.add_constraint_from_iterable([(u, 1), (v, 1)], rule, 1, label=f"edge[{u},{v}]")
+    what_model = f"the {kind} CQM ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)"
+
+    def build_cqm() -> dimod.ConstrainedQuadraticModel:
+        # One dimod constraint per edge (~640 bytes each): a 2M-edge file asked for
+        # ~2 GB and ~25 s with no check. Built on first use (the MILP never needs it),
+        # sized first, and stopped at solve's time limit.
+        m = graph.number_of_edges()
+        sizing.check(what_model, sizing.ModelSize(variables=len(nodes), linear=2 * m,
+                                                  constraints=m),
+                     "use -b milp, or a smaller graph",
+                     counts=f"{len(nodes):,} variables, {m:,} edge constraints")
+        cqm = dimod.ConstrainedQuadraticModel()
+        objective = dimod.BinaryQuadraticModel("BINARY")
+        objective.add_linear_from((v, sign * weights[v]) for v in nodes)
+        cqm.set_objective(objective)
+        for i, (u, v) in enumerate(graph.edges):
+            if not i % 10_000:
+                sizing.check_deadline(what_model, i / max(m, 1))
+            cqm.add_constraint_from_iterable([(u, 1), (v, 1)], rule, 1,
+                                             label=f"edge[{u},{v}]")
+        return cqm
 
     def decode(sample: Mapping[Hashable, int]) -> list[Hashable]:
         return sort_nodes(v for v in nodes if sample[v])
@@ -75,7 +91,7 @@ def node_set_problem(kind: str, graph: nx.Graph, *, rule: EdgeRule, what: str,
         return (f"{what} ({len(solution)} of {len(nodes)} nodes): {preview(solution)}\n"
                 f"weight: {number(objective_value(solution))}")
 
-    return Problem(kind=kind, cqm=cqm, decode=decode, verify=verify,
+    return Problem(kind=kind, cqm=build_cqm, decode=decode, verify=verify,
                    objective=objective_value, sense="max" if rule == "<=" else "min",
                    name=name, known_optimum=known_optimum,
                    milp=lambda: node_set_milp(kind, graph, rule),
@@ -90,10 +106,16 @@ def node_set_milp(kind: str, graph: nx.Graph, rule: EdgeRule) -> MilpFormulation
 
     weights = node_weights(graph)
     nodes = list(graph.nodes)
+    m = graph.number_of_edges()
+    what = f"the {kind} MILP ({len(nodes)} nodes, {m} edges)"
+    sizing.check(what, sizing.pulp_size(len(nodes), len(nodes) + 2 * m), "use a smaller graph",
+                 counts=f"{len(nodes):,} variables, {m:,} edge rows")
     lp = pulp.LpProblem(kind, pulp.LpMaximize if rule == "<=" else pulp.LpMinimize)
     x = {v: pulp.LpVariable(f"x_{i}", cat="Binary") for i, v in enumerate(nodes)}
     lp += pulp.lpSum(weights[v] * x[v] for v in nodes)
-    for u, v in graph.edges:
+    for i, (u, v) in enumerate(graph.edges):
+        if not i % 10_000:
+            sizing.check_deadline(what, i / m)
         lp += (x[u] + x[v] <= 1) if rule == "<=" else (x[u] + x[v] >= 1)
     if not graph.number_of_edges():  # PuLP needs at least one constraint to write the LP
         lp += pulp.lpSum(x.values()) >= 0
