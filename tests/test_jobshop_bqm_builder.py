@@ -13,7 +13,7 @@ import pytest
 
 from qanneal.model import cqm_to_penalised_bqm, default_penalty_weights, resolve_penalties
 from qanneal.onehot import find_groups
-from qanneal.problems.jobshop import jobshop_problem
+from qanneal.problems.jobshop import CLASH_GRADE, jobshop_problem
 
 # Fisher and Thompson's 6 x 6 instance (ft06, optimum 55): (machine, duration) per op.
 FT06 = [[(2, 1), (0, 3), (1, 6), (3, 7), (5, 3), (4, 6)],
@@ -64,6 +64,7 @@ CASES = [(FT06, {}), (FT06, {"time_unit": 3}), (FT06, {"late_finish": "exponenti
                                                        "horizon": 57})]
 CASES += [(random_jobs(seed), {"late_finish": kind})
           for seed in range(6) for kind in ("auto", "exponential")]
+CASES += [(FT06, {"clash_grade": 1.0}), (random_jobs(2), {"clash_grade": 0.0})]
 
 
 @pytest.mark.parametrize(("jobs", "options"), CASES)
@@ -71,11 +72,16 @@ CASES += [(random_jobs(seed), {"late_finish": kind})
 def test_direct_builder_equals_generic_conversion(jobs, options, penalties):
     problem = jobshop_problem(jobs, **options)
     assert problem.bqm_builder is not None
+    # clash_grade "auto" grades the clashes only when the sampler keeps the starts (the
+    # one-hot groups excluded): the reference is then the CQM with graded clashes.
+    graded = jobshop_problem(jobs, **{**options, "clash_grade": CLASH_GRADE})
     groups = find_groups(problem.cqm)
     for exclude in ((), groups.labels if groups else ()):
         fast, weights = problem.to_bqm(penalties, exclude=exclude)
         assert not set(weights) & set(exclude)
-        assert_same_bqm(fast, generic_bqm(problem, penalties, exclude))
+        auto = problem.options["clash_grade"] == "auto"
+        reference = graded if auto and exclude else problem
+        assert_same_bqm(fast, generic_bqm(reference, penalties, exclude))
 
 
 @pytest.mark.parametrize("penalties", [None, 2.0, {"*": 3, "one_start": "auto"}, "auto",
@@ -106,3 +112,20 @@ def test_feasible_schedule_has_energy_of_its_objective_only():
     sample[(j, k, starts[j][k - 1])] = 1
     assert problem.evaluate(sample).violations
     assert bqm.energy(sample) >= 1.0
+
+
+def test_graded_clash_costs_grow_with_the_clash():
+    """A clash of k time units costs 1 + grade (k - 1); flat clashes cost 1; a feasible
+    schedule costs nothing either way."""
+    jobs = [[(0, 4)], [(0, 3)]]  # two operations on one machine
+
+    def penalty(problem, a: int, b: int) -> float:
+        bqm, _ = problem.to_bqm()
+        sample = {**dict.fromkeys(bqm.variables, 0), (0, 0, a): 1, (1, 0, b): 1}
+        return bqm.energy(sample) - problem.objective_bqm.energy(sample)
+
+    for grade, cost in ((0.0, 1.0), (0.5, 2.0), (2.0, 5.0)):
+        problem = jobshop_problem(jobs, horizon=9, clash_grade=grade)
+        assert penalty(problem, 0, 4) == pytest.approx(0.0)  # back to back: no clash
+        assert penalty(problem, 0, 1) == pytest.approx(cost)  # overlap [1, 4): 3 units
+        assert penalty(problem, 0, 3) == pytest.approx(1.0)  # 1 unit: 1 whatever the grade
