@@ -26,7 +26,10 @@ Reference: the proven optimum where one is known, else one MILP run of up to
 
 Every run is appended to a JSONL file as soon as it ends; a rerun with the same file
 skips the runs already there (resume), and ``--report`` prints the markdown tables
-from it. Run from the repository root, single threaded::
+from it. The code is the one imported at the start (every module is imported then);
+others' commits during a run do not enter it, but a checkout's uncommitted edits do, so
+the recorded run was made from a ``git archive`` snapshot of one commit (see
+BENCHMARKS.md). Run from the repository root, single threaded::
 
     NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 nice -n 5 .venv/bin/python benchmarks/constrained.py \\
         --out benchmarks/results/constrained.jsonl
@@ -147,11 +150,29 @@ def _context() -> dict[str, Any]:
         except OSError:
             return ""
 
-    dirty = git("status", "--porcelain", "--", *ENGINE_FILES)
-    return {"commit": git("rev-parse", "--short", "HEAD"),
-            "engine_dirty": bool(dirty),
-            "engine_sha256": {f: hashlib.sha256((ROOT / f).read_bytes()).hexdigest()[:12]
-                              for f in ENGINE_FILES}}
+    hashes = {f: hashlib.sha256((ROOT / f).read_bytes()).hexdigest()[:12]
+              for f in ENGINE_FILES}
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit and (ROOT / "COMMIT").is_file():  # a `git archive` snapshot (see above)
+        return {"commit": (ROOT / "COMMIT").read_text().strip(), "snapshot": str(ROOT),
+                "dirty": False, "engine_sha256": hashes}
+    return {"commit": commit, "dirty": bool(git("status", "--porcelain", "--", "qanneal")),
+            "engine_sha256": hashes}
+
+
+def _import_everything() -> None:
+    """Import qanneal's modules now: they load lazily, and a module first imported
+    halfway through a 30-minute run would be whatever the checkout holds by then."""
+    import importlib
+    import pkgutil
+
+    import qanneal
+
+    for mod in pkgutil.walk_packages(qanneal.__path__, "qanneal."):
+        try:
+            importlib.import_module(mod.name)
+        except ImportError:  # an optional extra not installed here (it is not used)
+            pass
 
 
 def _wait_for_strays(limit: float = 300.0) -> float:
@@ -272,6 +293,7 @@ def run(args: argparse.Namespace) -> None:
         from qanneal.anneal.warmup import warm_up
 
         warm_s = sum(warm_up().values())
+    _import_everything()
     started = time.time()
     with out.open("a") as fh:
         def emit(rec: dict[str, Any]) -> None:
@@ -396,7 +418,7 @@ def report(paths: list[Path]) -> str:
     if starts:
         lines.append(f"Runs: {len(runs)}; started {starts[0]['started']} (load average "
                      f"{starts[0]['loadavg']}), commit {starts[0].get('commit')}"
-                     f"{' + uncommitted engine edits' if starts[0].get('engine_dirty') else ''}"
+                     f"{' + uncommitted edits' if starts[0].get('dirty') else ''}"
                      + (f"; finished {ends[-1]['finished']} (load average {ends[-1]['loadavg']},"
                         f" {sum(e['elapsed_s'] for e in ends) / 60:.0f} min)" if ends else "")
                      + ".\n")
