@@ -54,6 +54,9 @@ class MilpFormulation:
     #: objective and a verified answer can be checked against it); False for a pure
     #: feasibility model, e.g. colouring's decide mode.
     certifies_objective: bool = True
+    #: A feasible point to start from (``-o warm_start=true``): values by PuLP variable
+    #: name, e.g. job-shop's heuristic schedule. None: the formulation offers none.
+    start: Mapping[str, float] | None = None
 
 
 @dataclass

@@ -357,3 +357,30 @@ def test_an_empty_model_is_solved_and_traced(solver):
     if solver == "highs":
         assert raw.trace and raw.trace[-1][1] == raw.solutions[0]
         assert raw.info["best_trace"][-1][1] == 0.5
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_jobshop_warm_start_is_a_feasible_point_and_keeps_the_optimum(seed):
+    """job-shop's MILP offers its heuristic schedule as a start (every row satisfied,
+    objective its makespan); with -o warm_start=true HiGHS keeps it and still proves
+    the optimum; CBC or a formulation without a start is one clear error."""
+    import random
+
+    from qanneal.problems.jobshop import heuristic_schedule, jobshop_milp, jobshop_problem
+
+    rng = random.Random(seed)
+    jobs = [[(m, rng.randint(1, 6)) for m in rng.sample(range(3), 3)] for _ in range(4)]
+    formulation = jobshop_milp(jobs)
+    assert formulation.start is not None
+    for var in formulation.lp.variables():
+        var.varValue = formulation.start[var.name]
+    assert formulation.lp.valid(eps=1e-9)
+    assert formulation.start["Cmax"] == heuristic_schedule(jobs)[1]
+    problem = jobshop_problem(jobs)
+    plain = solve(problem, "milp", seed=1)
+    warm = solve(problem, "milp", seed=1, warm_start=True)
+    assert plain.status == warm.status == "optimal" and warm.objective == plain.objective
+    with pytest.raises(InputError, match="warm_start"):
+        solve(problem, "milp", seed=1, warm_start=True, solver="cbc")
+    with pytest.raises(InputError, match="warm_start"):
+        solve(maxcut_problem(nx.cycle_graph(5)), "milp", warm_start=True)
