@@ -310,6 +310,8 @@ def _block_flags(kind: np.ndarray, unit: np.ndarray, local: np.ndarray, indptr: 
     never couples to itself at another position, nor two cities at one position, once
     the one-hot penalties are out)."""
     flags = np.zeros(len(shapes), dtype=np.int8)
+    if not len(shapes):  # no block (job-shop, colouring): skip a pass over every coupling
+        return flags
     rows = np.repeat(np.arange(len(kind)), np.diff(indptr))
     inside = (kind[rows] == BLOCK) & (kind[indices] == BLOCK) & (unit[rows] == unit[indices])
     r, c = rows[inside], indices[inside]
