@@ -432,10 +432,7 @@ def prepare(bqm: dimod.BinaryQuadraticModel, onehot_groups: Any = None,
                   per_batch=runner.seeds_per_batch(params["num_reads"]) * (
                       64 if runner.use_msc else 1))
     announce_compile(runner.kernel)
-    t0 = time.perf_counter()
-    _load_kernel(runner, threads)
-    prepared.compile_s = time.perf_counter() - t0
-    prepared.sweep_s = _time_sweep(runner, threads)
+    prepared.compile_s, prepared.sweep_s = _load_kernel(runner, threads)
     prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta_stored
     return prepared
 
@@ -458,40 +455,37 @@ def _check_memory(params: dict[str, Any], n: int, *, table: int, per_batch: int)
                         f"{sizing.amount(n)} variables")
 
 
-def _load_kernel(runner: Any, threads: int) -> None:
-    """One discarded sweep of one read: compiles the runner's kernel or loads it."""
-    previous = numba.get_num_threads()
-    numba.set_num_threads(threads)
-    try:
-        runner.run(np.zeros(1, dtype=np.uint64), 1)
-    finally:
-        numba.set_num_threads(previous)
+def _load_kernel(runner: Any, threads: int) -> tuple[float, float]:
+    """Compile or load the runner's kernel, then time its sweeps: ``(compile_s,
+    sweep_s)``.
 
-
-def _time_sweep(runner: Any, threads: int) -> float:
-    """Seconds per sweep of one read, the kernel now loaded: discarded runs of one and
-    of three sweeps, the difference halved (a call's own cost, ~ms for thread start-up
-    and allocations, is most of a one-sweep run on a small model). Short schedules sit
-    at the hot end, where most moves are accepted: the dearest sweeps, so an estimate
-    built on them errs on the safe side."""
+    Loading is one discarded sweep of one read (its time is ``compile_s``). ``sweep_s``
+    is the seconds per sweep of one read, from discarded runs of one and of three
+    sweeps, the difference halved (a call's own cost, ~ms for thread start-up and
+    allocations, is most of a one-sweep run on a small model); the least of a few
+    tries, since being descheduled only ever adds time (on a busy machine a
+    16-variable model's estimate came out 100x too high and cut its first batch); one
+    try where a sweep is dear (~ms). Short schedules sit at the hot end, where most
+    moves are accepted: the dearest sweeps, so the estimate errs on the safe side.
+    """
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
         seeds = np.zeros(1, dtype=np.uint64)
-        best = math.inf
-        # The least of a few tries: being descheduled only ever adds time (on a busy
-        # machine a 16-variable model's estimate came out 100x too high and cut its
-        # first batch). One try is enough where a sweep is dear (~ms): big models.
+        t0 = time.perf_counter()
+        runner.run(seeds, 1)
+        compile_s = time.perf_counter() - t0
+        sweep_s = math.inf
         for _ in range(5):
             t0 = time.perf_counter()
             runner.run(seeds, 1)
             t1 = time.perf_counter()
             runner.run(seeds, 3)
             t2 = time.perf_counter()
-            best = min(best, max(0.0, (t2 - t1) - (t1 - t0)) / 2)
+            sweep_s = min(sweep_s, max(0.0, (t2 - t1) - (t1 - t0)) / 2)
             if t2 - t0 > 0.01:
                 break
-        return best
+        return compile_s, sweep_s
     finally:
         numba.set_num_threads(previous)
 
@@ -536,10 +530,7 @@ def _prepare_onehot(prepared: Prepared, threads: int) -> Prepared:
                                         chain_share=float(params["chain_share"]))
     # Only loading the kernel is compile time: the arrays and the temperature probe are
     # model conversion (seconds on a big job-shop), which the caller charges to the budget.
-    t0 = time.perf_counter()
-    _load_kernel(runner, threads)
-    prepared.compile_s = time.perf_counter() - t0
-    prepared.sweep_s = _time_sweep(runner, threads)
+    prepared.compile_s, prepared.sweep_s = _load_kernel(runner, threads)
     prepared.arrays, prepared.runner, prepared.beta_stored = arrays, runner, beta
     return prepared
 
@@ -687,8 +678,9 @@ def anneal(bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None,
             next_sweeps = min(batch_sweeps(batch + 1, params["num_sweeps"], ramp),
                               first << (batch + 1)) if ramp else params["num_sweeps"]
             # The next batch costs about this one per sweep. With the ramp, a batch that
-            # would overrun is shortened to what is left (not under RAMP_MIN_SWEEPS, nor
-            # under the first batch); without it every batch anneals num_sweeps.
+            # would overrun is shortened to what is left (not under the lesser of
+            # RAMP_MIN_SWEEPS and the first batch); without it every batch anneals
+            # num_sweeps.
             per_sweep = (now - t0) / sweeps
             if ramp:
                 fit = int((time_limit - (now - start)) / per_sweep) if per_sweep > 0 else next_sweeps
