@@ -87,7 +87,7 @@ FORMATS = {".jss": "orlib", ".jsp": "orlib", ".tai": "taillard"}
 RULES = ("SPT", "LPT", "MWKR", "MOPNR")
 #: Largest ratio between late-finish weights before "auto" switches to linear weights.
 MAX_WEIGHT_RATIO = 1e6
-#: Slope of the graded clash penalty (:func:`_clash_weights`) under ``clash_grade:
+#: Slope of the graded clash penalty (:func:`_clash_slots`) under ``clash_grade:
 #: auto`` with one-hot moves. Measured with
 #: ``anneal`` at 10 s, one thread, default (tabu) horizons (issue 14, BENCHMARKS.md):
 #: flat clashes (0) gave no feasible schedule on ft06 (horizon 55) nor on la01-la05 at
@@ -834,34 +834,27 @@ def _objective_linear(num: int, est: np.ndarray, lst: np.ndarray, dur: np.ndarra
     return linear
 
 
-def _clash_slots(kind: str, da: int, db: int, ea: int, la: int, eb: int, lb: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Window offsets ``(ia, ib)`` of the start pairs of two operations that clash."""
+def _clash_slots(kind: str, da: int, db: int, ea: int, la: int, eb: int, lb: int,
+                 grade: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Window offsets ``(ia, ib)`` of the start pairs of two operations that clash, and
+    each pair's weight ``1 + grade * (amount - 1)``, ``amount`` the clash in time units
+    (>= 1): how far ``b`` starts before ``a`` ends (precedence), or how long the two
+    overlap (no-overlap).
+
+    >>> ia, ib, w = _clash_slots("no_overlap", 3, 2, 0, 1, 0, 3, 0.5)
+    >>> list(zip(ia.tolist(), ib.tolist(), w.tolist()))
+    [(0, 0, 1.5), (0, 1, 1.5), (0, 2, 1.0), (1, 0, 1.0), (1, 1, 1.5), (1, 2, 1.5), (1, 3, 1.0)]
+    """
     ta = np.arange(ea, la + 1)[:, None]
     tb = np.arange(eb, lb + 1)[None, :]
     if kind == "precedence":  # b starts before a ends
-        clash = tb < ta + da
-    else:  # the two operations overlap on their machine
-        clash = (ta < tb + db) & (tb < ta + da)
-    return np.nonzero(clash)
-
-
-def _clash_weights(kind: str, da: int, db: int, ea: int, eb: int, ia: np.ndarray,
-                   ib: np.ndarray, grade: float) -> np.ndarray:
-    """The weight of each clashing start pair ``(ea + ia, eb + ib)``: ``1 + grade *
-    (amount - 1)``, ``amount`` the clash in time units (>= 1): how far ``b`` starts
-    before ``a`` ends (precedence), or how long the two overlap (no-overlap).
-
-    >>> _clash_weights("no_overlap", 3, 2, 0, 0, np.array([0, 0, 1]), np.array([0, 1, 3]), 0.5)
-    array([1.5, 1.5, 1. ])
-    """
-    ta = ea + ia
-    tb = eb + ib
-    if kind == "precedence":
         amount = ta + da - tb
-    else:
+    else:  # the two operations overlap on their machine
         amount = np.minimum(ta + da, tb + db) - np.maximum(ta, tb)
-    return 1.0 + grade * (amount.astype(float) - 1.0)
+    ia, ib = np.nonzero(amount > 0)
+    if grade == 0.0:  # flat clashes: no per-pair arithmetic on the (big) pair arrays
+        return ia, ib, np.ones(len(ia))
+    return ia, ib, 1.0 + grade * (amount[ia, ib] - 1.0)
 
 
 def _time_indexed_bqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.ndarray,
@@ -876,7 +869,7 @@ def _time_indexed_bqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.n
     :func:`_time_indexed_cqm` (tests compare them term by term), without its Python
     step per term: ``one_start`` with weight ``w`` is ``w (sum x - 1)**2`` (linear
     ``-w``, pairs ``2w``, offset ``w``), a conflict constraint is ``w`` times its sum of
-    clashing products (each product weighted by :func:`_clash_weights`). Constraints in
+    clashing products (each product weighted by :func:`_clash_slots`). Constraints in
     ``exclude`` are left out (the one-hot groups).
     """
     excluded = set(exclude)
@@ -903,14 +896,13 @@ def _time_indexed_bqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.n
         sizing.check_deadline("the penalised BQM", n / len(pairs))
         if label in excluded:
             continue
-        ia, ib = _clash_slots(kind, int(dur[a]), int(dur[b]), int(est[a]), int(lst[a]),
-                              int(est[b]), int(lst[b]))
+        ia, ib, clash = _clash_slots(kind, int(dur[a]), int(dur[b]), int(est[a]),
+                                     int(lst[a]), int(est[b]), int(lst[b]), clash_grade)
         if not len(ia):
             continue  # no clash possible: the CQM has no such constraint either
         rows.append(base[a] + ia)
         cols.append(base[b] + ib)
-        values.append(float(weights[label]) * _clash_weights(
-            kind, int(dur[a]), int(dur[b]), int(est[a]), int(est[b]), ia, ib, clash_grade))
+        values.append(float(weights[label]) * clash)
     row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     quad = np.concatenate(values) if values else np.zeros(0)
@@ -942,18 +934,16 @@ def _time_indexed_cqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.n
     pairs = conflict_pairs(jobs)
     for n, (a, b, kind, label) in enumerate(pairs):
         sizing.check_deadline(what, n / len(pairs))
-        ia, ib = _clash_slots(kind, int(dur[a]), int(dur[b]), int(est[a]), int(lst[a]),
-                              int(est[b]), int(lst[b]))
+        ia, ib, clash = _clash_slots(kind, int(dur[a]), int(dur[b]), int(est[a]),
+                                     int(lst[a]), int(est[b]), int(lst[b]), clash_grade)
         if not len(ia):
             continue
         # Only the slots that clash at all enter the constraint (fewer dict entries).
-        cw = _clash_weights(kind, int(dur[a]), int(dur[b]), int(est[a]), int(est[b]), ia, ib,
-                            clash_grade)
         ua, ia = np.unique(ia, return_inverse=True)
         ub, ib = np.unique(ib, return_inverse=True)
         variables = [labels[base[a] + t] for t in ua] + [labels[base[b] + t] for t in ub]
         qm = dimod.BinaryQuadraticModel.from_numpy_vectors(
-            np.zeros(len(variables)), (ia, ib + len(ua), cw), 0.0, "BINARY",
+            np.zeros(len(variables)), (ia, ib + len(ua), clash), 0.0, "BINARY",
             variable_order=variables)
         cqm.add_constraint_from_model(qm, "==", 0, label=label, copy=False)
     return cqm
@@ -991,10 +981,11 @@ def jobshop_milp(jobs: Sequence[Job], horizon: int | None = None,
         horizon = span if horizon is None else horizon
         starts = heuristic if starts is None else starts
     start: dict[str, float] | None = None
-    if makespan(jobs, starts) <= horizon and not schedule_violations(jobs, starts):
+    span = makespan(jobs, starts)
+    if span <= horizon and not schedule_violations(jobs, starts):
         start = {f"s_{j}_{k}": float(t) for j, row in enumerate(starts)
                  for k, t in enumerate(row)}
-        start["Cmax"] = float(max(lower_bound(jobs), makespan(jobs, starts)))
+        start["Cmax"] = float(span)
     heads, tails = heads_tails(jobs)
     lp = pulp.LpProblem("jobshop", pulp.LpMinimize)
     s = [[pulp.LpVariable(f"s_{j}_{k}", lowBound=heads[j][k],
