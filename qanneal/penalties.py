@@ -255,7 +255,13 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
     reproducible.
     """
     # Imported here: qanneal.solve imports this module lazily, for solve(penalties='auto').
-    from qanneal.solve import evaluate_answer, onehot_groups_for, pick_best, polish, run_backend
+    from qanneal.solve import (
+        evaluate_answer,
+        onehot_groups_for,
+        pick_best,
+        polish_kept,
+        run_backend,
+    )
 
     instance = get_backend(backend) if isinstance(backend, str) else backend
     if instance.consumes != "bqm":
@@ -299,9 +305,7 @@ def calibrate(problem: Problem, backend: str | Backend = DEFAULT_BACKEND, *,
         raw = run_backend(instance, bqm, seed=round_seed, time_limit=time_limit, **options,
                           **({"onehot_groups": own_groups} if own_groups else {}))
         if polish_samples and raw.sampleset is not None:
-            # As in solve: descend on the fully penalised model, which keeps the groups.
-            raw.sampleset = polish(problem.to_bqm(weights)[0] if own_groups else bqm,
-                                   raw.sampleset)
+            raw.sampleset = polish_kept(problem, bqm, weights, own_groups, raw.sampleset)
         rates = group_violation_rates(problem.cqm, raw.sampleset, groups)
         evaluations, _ = evaluate_answer(problem, raw)
         num = sum(ev.occurrences for ev in evaluations)

@@ -13,7 +13,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import dimod
@@ -196,6 +196,16 @@ def polish(bqm: dimod.BinaryQuadraticModel, sampleset: dimod.SampleSet) -> dimod
     from dwave.samplers import SteepestDescentSolver
 
     return SteepestDescentSolver().sample(bqm, initial_states=sampleset)
+
+
+def polish_kept(problem: Problem, bqm: dimod.BinaryQuadraticModel,
+                weights: Mapping[str, float], groups: OneHotGroups | None,
+                sampleset: dimod.SampleSet) -> dimod.SampleSet:
+    """:func:`polish` the samples of a run on ``bqm`` (made with ``weights``). When the
+    sampler kept one-hot ``groups`` by its own moves, ``bqm`` has no penalty for them and
+    a single-flip descent on it would leave them: it descends on the fully penalised
+    model instead."""
+    return polish(problem.to_bqm(weights)[0] if groups else bqm, sampleset)
 
 
 def evaluate_answer(problem: Problem, raw: RawAnswer,
@@ -472,10 +482,7 @@ def solve(problem: Problem | dimod.BinaryQuadraticModel | dimod.QuadraticModel
                           **({"onehot_groups": groups} if groups else {}))
     instance.on_improvement = None
     if polish_samples and raw.sampleset is not None and isinstance(model, dimod.BQM):
-        # Single-flip descent on a model without the one-hot penalties would leave the
-        # groups: it descends on the fully penalised model instead.
-        raw.sampleset = polish(problem.to_bqm(weights)[0] if groups else model,
-                               raw.sampleset)
+        raw.sampleset = polish_kept(problem, model, weights, groups, raw.sampleset)
         raw.params["polish"] = True
     solved = time.perf_counter()
     try:
