@@ -130,7 +130,7 @@ def build_instances(bench: Path, folder: Path) -> tuple[list[Instance], list[str
     found.append(Instance("flowshop-8x4", "flowshop", problems / "flowshop-taillard.yaml",
                           reference=597, reference_source="optimum (all 8! orders)"))
     jss = bench / "jobshop"
-    for name, label, options in (("ft06", "ft06", {}), ("la01", "la01", {}),
+    for name, label, options in (("ft06", "ft06", {}), ("la01", "la01", {"time_unit": 1}),
                                  ("la01", "la01-unit5", {"time_unit": 5})):
         if (jss / f"{name}.txt").is_file() and (jss / "best_known.csv").is_file():
             ref = _best_known(jss / "best_known.csv", "optimal_makespan")[name]

@@ -13,7 +13,7 @@ import pytest
 
 from qanneal.model import cqm_to_penalised_bqm, default_penalty_weights, resolve_penalties
 from qanneal.onehot import find_groups
-from qanneal.problems.jobshop import CLASH_GRADE, jobshop_problem
+from qanneal.problems.jobshop import CLASH_GRADE, MAKESPAN_WEIGHT, jobshop_problem
 
 # Fisher and Thompson's 6 x 6 instance (ft06, optimum 55): (machine, duration) per op.
 FT06 = [[(2, 1), (0, 3), (1, 6), (3, 7), (5, 3), (4, 6)],
@@ -64,7 +64,8 @@ CASES = [(FT06, {}), (FT06, {"time_unit": 3}), (FT06, {"late_finish": "exponenti
                                                        "horizon": 57})]
 CASES += [(random_jobs(seed), {"late_finish": kind})
           for seed in range(6) for kind in ("auto", "exponential")]
-CASES += [(FT06, {"clash_grade": 1.0}), (random_jobs(2), {"clash_grade": 0.0})]
+CASES += [(FT06, {"clash_grade": 1.0}), (random_jobs(2), {"clash_grade": 0.0}),
+          (FT06, {"makespan_weight": 4.0, "late_finish": "geometric"})]
 
 
 @pytest.mark.parametrize(("jobs", "options"), CASES)
@@ -72,15 +73,16 @@ CASES += [(FT06, {"clash_grade": 1.0}), (random_jobs(2), {"clash_grade": 0.0})]
 def test_direct_builder_equals_generic_conversion(jobs, options, penalties):
     problem = jobshop_problem(jobs, **options)
     assert problem.bqm_builder is not None
-    # clash_grade "auto" grades the clashes only when the sampler keeps the starts (the
-    # one-hot groups excluded): the reference is then the CQM with graded clashes.
-    graded = jobshop_problem(jobs, **{**options, "clash_grade": CLASH_GRADE})
+    # clash_grade and makespan_weight "auto" grade the clashes and weigh the objective
+    # only when the sampler keeps the starts (the one-hot groups excluded): the
+    # reference is then the CQM with graded clashes and the weighted objective.
+    kept = jobshop_problem(jobs, **{"makespan_weight": MAKESPAN_WEIGHT,
+                                    "clash_grade": CLASH_GRADE, **options})
     groups = find_groups(problem.cqm)
     for exclude in ((), groups.labels if groups else ()):
         fast, weights = problem.to_bqm(penalties, exclude=exclude)
         assert not set(weights) & set(exclude)
-        auto = problem.options["clash_grade"] == "auto"
-        reference = graded if auto and exclude else problem
+        reference = kept if exclude else problem
         assert_same_bqm(fast, generic_bqm(reference, penalties, exclude))
 
 

@@ -18,6 +18,8 @@ from qanneal import sizing, solve
 from qanneal.errors import InputError, TooLargeError
 from qanneal.problems.coloring import coloring_problem
 from qanneal.problems.jobshop import (
+    AUTO_UNIT_TERMS,
+    auto_time_unit,
     count_clashes,
     dispatch_schedule,
     heuristic_schedule,
@@ -113,6 +115,16 @@ def test_time_unit_decodes_to_a_feasible_real_schedule():
     assert result.objective >= brute_force_makespan(jobs)
 
 
+def test_auto_time_unit_keeps_the_bqm_within_its_term_budget():
+    """``time_unit: auto`` (the default) coarsens a 20 x 15 instance until its BQM is
+    within AUTO_UNIT_TERMS (counted, not built) and keeps small instances at unit 1."""
+    big = jobshop_problem(random_jobs(1, num_jobs=20, num_machines=15, max_d=99))
+    unit = big.options["time_unit"]
+    assert unit > 1 and big.options["estimated_bqm_terms"] <= AUTO_UNIT_TERMS
+    assert auto_time_unit(random_jobs(1, num_jobs=20, num_machines=15, max_d=99)) == unit
+    assert jobshop_problem([[(0, 3), (1, 4)], [(1, 3), (0, 2)]]).options["time_unit"] == 1
+
+
 def test_milp_backend_never_builds_the_qubo():
     pytest.importorskip("pulp")
     jobs = random_jobs(35)
@@ -143,7 +155,8 @@ def test_refusal_names_estimate_limit_and_fix(monkeypatch):
 
 
 @pytest.mark.parametrize("make", [
-    lambda: jobshop_problem(random_jobs(1, num_jobs=20, num_machines=15, max_d=99)),
+    lambda: jobshop_problem(random_jobs(1, num_jobs=20, num_machines=15, max_d=99),
+                            time_unit=1),
     lambda: jobshop_problem([[(0, 2), (1, 3)], [(1, 3), (0, 1)]], horizon=10**8),
     lambda: tsp_problem(np.random.default_rng(0).integers(1, 99, (2000, 2000))),
 ])
@@ -187,7 +200,7 @@ if what == "jobshop":  # Taillard-like 20 x 15, durations 1..99
     for _ in range(20):
         ms = list(range(15)); rng.shuffle(ms)
         jobs.append([(m, rng.randint(1, 99)) for m in ms])
-    problem = jobshop_problem(jobs)
+    problem = jobshop_problem(jobs, time_unit=1)
 else:  # 1000 random cities
     xy = np.random.default_rng(0).uniform(0, 1000, (1000, 2))
     problem = tsp_problem(np.rint(np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))))

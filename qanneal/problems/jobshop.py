@@ -26,24 +26,35 @@ Ending at time ``T`` costs ``w(T)``: ``0`` up to a lower bound ``LB`` on the mak
 then ``b**(T - LB - 1)`` with ``b = jobs + 1`` ("exponential"). Since one job ending at
 ``C + 1`` then costs more than all jobs ending at ``C``, the least-penalty schedule
 is a minimum-makespan one (exact). When ``b**(horizon - LB)`` would exceed 1e6 the
-"auto" setting uses ``w(T) = T - LB`` instead ("linear": a surrogate that
-minimises the jobs' total lateness past ``LB``; the reported objective is still the
-true makespan). The objective is scaled so that its largest possible value is below
-1 / 1.1, and every constraint gets penalty weight 1 by default: any one violation
-then costs more than the whole objective can gain, so feasibility always wins.
+"auto" setting lowers ``b`` until the weights' ratio is 1e6 ("geometric": a surrogate
+that still weighs the latest jobs most; "linear", ``w(T) = T - LB``, the jobs' total
+lateness, can be asked for; the reported objective is always the true makespan). The
+objective is scaled so that its largest possible value is below 1 / 1.1 times
+``makespan_weight``, and every constraint gets penalty weight 1 by default. With
+weight 1 (the CQM, and the fully penalised QUBO under ``auto``) any one violation then
+costs more than the whole objective can gain, so feasibility always wins. Under
+``anneal``'s one-hot moves ``auto`` weighs the objective :data:`MAKESPAN_WEIGHT` times
+more: a clash can then be worth a shorter schedule to the energy, but not to the
+answer (every sample is verified; the best feasible one is returned), and the
+annealer feels the makespan while the clashes are still being settled (with weight 1
+its schedules end at the horizon).
 
 The horizon (option ``horizon``) bounds all start times; by default it is the best
 makespan of a few dispatching rules (Giffler-Thompson active schedules with SPT,
 LPT, MWKR and MOPNR priorities), each improved by a short deterministic tabu search
 over the N5 neighbourhood (swaps at the ends of critical blocks, a bounded number of
-re-timings; :func:`local_search`), so variables stay few and the optimum is never
-cut off (see :func:`jobshop_problem` for the window invariant). Measured: the
+re-timings; :func:`local_search`), plus ``horizon_room`` (5%: :data:`HORIZON_ROOM`;
+at 0 a feasible sample must be at least as good as that schedule), so variables stay
+few and the optimum is never cut off (see :func:`jobshop_problem` for the window
+invariant). Measured: the
 optimum on ft06, la01, la02, la05-la10 (JSPLIB), within 1.2% on la03 and la04 and
 4.4% on ft10, in 0.05-0.35 s of CPU (before the tabu search, a descent gave up to
 +19%: la02 781 for 655). Option
 ``time_unit`` builds the QUBO on a coarser clock (durations rounded up to whole
 units): about ``unit`` times fewer variables and ``unit**2`` fewer terms, at the
-price of coarser schedules (still verified against the real durations). The
+price of coarser schedules (still verified against the real durations); ``auto``
+(the default) takes the finest clock whose penalised BQM has at most
+:data:`AUTO_UNIT_TERMS` terms (ft06: 1, la01-la05: 4-5, ft10: 8). The
 time-indexed CQM is built on first use, after its size was counted and checked
 against the memory limit (:mod:`qanneal.sizing`); the MILP path never builds it.
 The penalised BQM is not converted from the CQM term by term but built in bulk from
@@ -94,6 +105,26 @@ MAX_WEIGHT_RATIO = 1e6
 #: ``time_unit`` 5; 0.5 gave ft06's optimum 55 on 3 of 3 seeds and la01/la04/la05
 #: feasible; 1 was as good on ft06, 3 worse everywhere.
 CLASH_GRADE = 0.5
+#: Default ``horizon_room``: the default horizon is the heuristic makespan times
+#: ``1 + room`` (rounded up). Measured with ``anneal`` at 10 s, one thread, unit 5, 4
+#: reads, seeds 1-2 (issue 14, BENCHMARKS.md): at room 0 (a feasible sample must be at
+#: least as good as the tabu schedule) la02 had no feasible sample on any seed and la03
+#: on one of two; 0.05 was feasible on every seed of ft06 and la01-la05; 0.03 left la02
+#: and la04 infeasible; 0.08 made every answer longer (+1-3%).
+HORIZON_ROOM = 0.05
+#: The ``makespan_weight`` that ``auto`` gives the BQM of a sampler that keeps one start
+#: per operation (``anneal``). The late-finish objective is scaled so that its total is
+#: below one clash (feasibility wins the penalised model); at that scale the annealer
+#: settles the clashes while the objective is still noise and ends at the horizon (la02,
+#: horizon 720: 719-720). Measured as above with room 0.05 (makespans, seeds 1-3): weight
+#: 20 la02 700 / la03 657-661 / la04 624-629, every seed feasible; 50 a little shorter
+#: (la03 652-655) but la02 infeasible on one seed of two; 200 no feasible sample (la02).
+MAKESPAN_WEIGHT = 20.0
+#: ``time_unit: auto`` takes the smallest unit whose penalised BQM has at most this many
+#: quadratic terms (about 0.1-0.2 s a sweep of 16 reads on one core): la01-la05 get
+#: units of 4-5, ft10 7-8, ft06 stays at 1. A finer clock can be asked for; it is the
+#: better model given time (la01 at unit 1 reached its optimum 666 only at 60 s).
+AUTO_UNIT_TERMS = 1_500_000
 #: Largest horizon accepted (start times stay well inside int64 arithmetic).
 MAX_HORIZON = 2**40
 #: Re-timings (tabu steps) the local search may spend per dispatching rule: a
@@ -529,11 +560,12 @@ def make_solution(jobs: Sequence[Job], starts: Sequence[Sequence[int | None]]
 # ---------------------------------------------------------------------- the QUBO
 def late_finish_kind(lb: int, ub: int, count: int, kind: str = "auto") -> str:
     """The late-finish kind ``auto`` resolves to: exponential while the weights' ratio
-    ``(count + 1) ** (ub - lb - 1)`` stays within :data:`MAX_WEIGHT_RATIO`."""
+    ``(count + 1) ** (ub - lb - 1)`` stays within :data:`MAX_WEIGHT_RATIO`, else
+    geometric (the same form with a smaller base, so that the ratio stays within it)."""
     if kind != "auto":
         return kind
     fits = (ub - lb - 1) * math.log(count + 1.0) <= math.log(MAX_WEIGHT_RATIO)
-    return "exponential" if fits else "linear"
+    return "exponential" if fits else "geometric"
 
 
 def late_finish_weights(ends: np.ndarray, lb: int, ub: int, count: int,
@@ -545,15 +577,21 @@ def late_finish_weights(ends: np.ndarray, lb: int, ub: int, count: int,
 
     >>> late_finish_weights(np.array([4, 5, 6, 7]), 5, 7, 2)[0].tolist()
     [0.0, 0.0, 1.0, 3.0]
+    >>> w, kind = late_finish_weights(np.array([6, 30]), 5, 30, 9)
+    >>> kind, round(w[1] / w[0])  # base 1e6 ** (1/24), not 10: the ratio stays 1e6
+    ('geometric', 1000000)
     """
     late = np.maximum(np.asarray(ends) - lb, 0)
     base = count + 1.0
     kind = late_finish_kind(lb, ub, count, kind)
-    if kind == "exponential":
+    if kind == "geometric":
+        base = min(base, MAX_WEIGHT_RATIO ** (1.0 / max(ub - lb - 1, 1)))
+    if kind in ("exponential", "geometric"):
         return np.where(late > 0, base ** (late - 1.0), 0.0), kind
     if kind == "linear":
         return late.astype(float), kind
-    raise ValueError(f"unknown late-finish kind {kind!r}; use auto, exponential or linear")
+    raise ValueError(f"unknown late-finish kind {kind!r}; use auto, exponential, "
+                     "geometric or linear")
 
 
 def conflict_pairs(jobs: Sequence[Job]) -> list[tuple[int, int, str, str]]:
@@ -649,15 +687,21 @@ def coarse_jobs(jobs: Sequence[Job], unit: int) -> list[list[tuple[int, int]]]:
 
 
 def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
-                    late_finish: str = "auto", time_unit: int = 1,
-                    clash_grade: float | str = "auto", name: str | None = None,
+                    late_finish: str = "auto", time_unit: int | str = "auto",
+                    clash_grade: float | str = "auto", horizon_room: float = HORIZON_ROOM,
+                    makespan_weight: float | str = "auto", name: str | None = None,
                     known_optimum: float | None = None) -> Problem:
     """The job-shop problem; ``jobs[j]`` lists ``(machine, duration)`` in job order.
 
     ``time_unit`` > 1 builds the QUBO on a coarse clock: durations rounded up to
     whole units, starts decoded back as multiples of the unit (feasible for the real
-    durations, but possibly longer than the true optimum). ``horizon`` is in real time
-    units. The time-indexed CQM is built only when first used (``problem.cqm``), after
+    durations, but possibly longer than the true optimum); ``auto`` (the default) takes
+    the smallest unit whose penalised BQM has at most :data:`AUTO_UNIT_TERMS` terms.
+    ``horizon`` is in real time units; without it the horizon is the heuristic
+    makespan (on the coarse clock) times ``1 + horizon_room``. ``makespan_weight``
+    scales the late-finish objective against the clash penalties (see
+    :data:`MAKESPAN_WEIGHT`; ``auto``: that weight in the BQM of a sampler that keeps
+    one start per operation, 1 elsewhere). The time-indexed CQM is built only when first used (``problem.cqm``), after
     its size is checked (:mod:`qanneal.sizing`); the MILP path never builds it.
 
     Window invariant: every schedule (of the coarse instance when ``time_unit`` > 1)
@@ -673,8 +717,19 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
         raise InputError(f"clash_grade {clash_grade!r}; give auto or a number from 0 "
                          "(every clash costs 1) to 100", field="clash_grade")
     cqm_grade = 0.0 if clash_grade == "auto" else float(clash_grade)
-    if time_unit < 1:
-        raise InputError(f"time_unit {time_unit}; must be a positive integer",
+    cqm_scale = 1.0 if makespan_weight == "auto" else float(makespan_weight)
+    if makespan_weight != "auto" and not (
+            isinstance(makespan_weight, (int, float)) and not isinstance(makespan_weight, bool)
+            and 0 < makespan_weight <= 1000):
+        raise InputError(f"makespan_weight {makespan_weight!r}; give auto or a number "
+                         "above 0 and at most 1000", field="makespan_weight")
+    if not (isinstance(horizon_room, (int, float)) and not isinstance(horizon_room, bool)
+            and 0 <= horizon_room <= 1):
+        raise InputError(f"horizon_room {horizon_room!r}; give a fraction from 0 to 1",
+                         field="horizon_room")
+    if time_unit != "auto" and not (isinstance(time_unit, int)
+                                    and not isinstance(time_unit, bool) and time_unit >= 1):
+        raise InputError(f"time_unit {time_unit!r}; give auto or a positive integer",
                          field="time_unit")
     lb = lower_bound(jobs)
     heuristic, ub = heuristic_schedule(jobs)
@@ -685,11 +740,13 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
     if horizon is not None and horizon < lb:
         raise InputError(f"horizon {horizon} is below the makespan lower bound {lb} (the "
                          "longest job or busiest machine); no schedule fits", field="horizon")
-    unit = int(time_unit)
+    unit = (auto_time_unit(jobs, horizon=horizon, room=horizon_room)
+            if time_unit == "auto" else int(time_unit))
     cjobs = coarse_jobs(jobs, unit) if unit > 1 else jobs
     clb = lower_bound(cjobs)
     if horizon is None:
         chorizon = ub if unit == 1 else heuristic_schedule(cjobs)[1]
+        chorizon = math.ceil(chorizon * (1.0 + horizon_room))
     else:
         chorizon = horizon // unit  # a coarse makespan C ends at unit * C in real time
         if chorizon < clb:
@@ -729,7 +786,7 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
     def build_cqm() -> dimod.ConstrainedQuadraticModel:
         sizing.check(what, cqm_size, fix())
         return _time_indexed_cqm(cjobs, ops, est, lst, dur, base, labels(), last, clb,
-                                 chorizon, late_finish, what, cqm_grade)
+                                 chorizon, late_finish, what, cqm_grade, cqm_scale)
 
     def build_bqm(weights: Mapping[str, float], exclude: Collection[Hashable]
                   ) -> dimod.BinaryQuadraticModel:
@@ -737,12 +794,11 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
         # (anneal's one-hot moves, which the grading is for), flat ones on the fully
         # penalised QUBO: single-flip sa on random 3x4 instances kept 13-25 of 50
         # samples feasible with graded clashes against 32-50 with flat ones.
-        grade = cqm_grade
-        if clash_grade == "auto" and any(str(label).startswith("one_start[")
-                                         for label in exclude):
-            grade = CLASH_GRADE
+        kept = any(str(label).startswith("one_start[") for label in exclude)
+        grade = CLASH_GRADE if clash_grade == "auto" and kept else cqm_grade
+        scale = MAKESPAN_WEIGHT if makespan_weight == "auto" and kept else cqm_scale
         return _time_indexed_bqm(cjobs, ops, est, lst, dur, base, labels(), last, clb,
-                                 chorizon, late_finish, weights, exclude, grade)
+                                 chorizon, late_finish, weights, exclude, grade, scale)
 
     def decode(sample: Mapping[Hashable, int]) -> dict[str, Any]:
         starts: list[list[int | None]] = [[None] * len(job) for job in jobs]
@@ -779,6 +835,8 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
                       options={"horizon": int(chorizon * unit), "lower_bound": lb,
                                "heuristic_makespan": ub, "late_finish": kind,
                                "time_unit": unit, "clash_grade": clash_grade,
+                               "horizon_room": horizon_room,
+                               "makespan_weight": makespan_weight,
                                "variables": cqm_size.variables,
                                "estimated_bqm_terms": bqm_size.terms})
     problem.options["heuristic_starts"] = heuristic
@@ -817,18 +875,45 @@ def fitting_time_unit(jobs: Sequence[Job], *, horizon: int | None = None,
     return hi
 
 
+def auto_time_unit(jobs: Sequence[Job], *, horizon: int | None = None,
+                   room: float = HORIZON_ROOM) -> int:
+    """``time_unit: auto``: the smallest unit whose penalised BQM has at most
+    :data:`AUTO_UNIT_TERMS` quadratic terms (counted from the windows, nothing built;
+    the coarse horizon from the dispatching rules, an upper bound on the searched one);
+    the longest duration if none does.
+
+    >>> auto_time_unit([[(0, 3), (1, 2)], [(1, 4), (0, 1)]])
+    1
+    """
+    top = max((d for job in jobs for _, d in job), default=1)
+    for unit in range(1, max(top, 1) + 1):
+        cjobs = coarse_jobs(jobs, unit)
+        chorizon = (horizon // unit if horizon is not None else math.ceil(
+            heuristic_schedule(cjobs, search=False)[1] * (1.0 + room)))
+        heads, tails = heads_tails(cjobs)
+        est = np.array([h for row in heads for h in row], dtype=np.int64)
+        lst = np.array([chorizon - d - t for job, row in zip(cjobs, tails)
+                        for (_, d), t in zip(job, row)], dtype=np.int64)
+        if (lst < est).any():
+            return max(unit - 1, 1)  # the given horizon is too short at this unit
+        if time_indexed_size(cjobs, est, lst)[1].terms <= AUTO_UNIT_TERMS:
+            return unit
+    return max(top, 1)
+
+
 def _objective_linear(num: int, est: np.ndarray, lst: np.ndarray, dur: np.ndarray,
                       base: np.ndarray, last: list[int], lb: int, horizon: int,
-                      late_finish: str) -> np.ndarray:
+                      late_finish: str, scale: float = 1.0) -> np.ndarray:
     """The objective's linear biases: late-finish weights on every job's last
-    operation, scaled so that their total stays below 1/1.1 (module docstring)."""
+    operation, scaled so that their total stays below ``scale`` / 1.1 (module
+    docstring)."""
     size = lst - est + 1
     linear = np.zeros(num)
     ends = np.concatenate([np.arange(est[o], lst[o] + 1) + dur[o] for o in last])
     raw, _ = late_finish_weights(ends, lb, horizon, len(last), late_finish)
     top = raw.max() if raw.size else 0.0
     if top > 0:
-        raw = raw / (top * len(last) * DEFAULT_PENALTY_MARGIN)
+        raw = raw * (scale / (top * len(last) * DEFAULT_PENALTY_MARGIN))
     where = np.concatenate([base[o] + np.arange(size[o]) for o in last])
     linear[where] = raw
     return linear
@@ -861,8 +946,8 @@ def _time_indexed_bqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.n
                       lst: np.ndarray, dur: np.ndarray, base: np.ndarray,
                       labels: list[Hashable], last: list[int], lb: int, horizon: int,
                       late_finish: str, weights: Mapping[str, float],
-                      exclude: Collection[Hashable] = (), clash_grade: float = 0.0
-                      ) -> dimod.BinaryQuadraticModel:
+                      exclude: Collection[Hashable] = (), clash_grade: float = 0.0,
+                      objective_scale: float = 1.0) -> dimod.BinaryQuadraticModel:
     """The penalised BQM of the time-indexed CQM, built in bulk from index arrays.
 
     The same model :func:`qanneal.model.cqm_to_penalised_bqm` makes of
@@ -875,7 +960,7 @@ def _time_indexed_bqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.n
     excluded = set(exclude)
     size = lst - est + 1
     linear = _objective_linear(len(labels), est, lst, dur, base, last, lb, horizon,
-                               late_finish)
+                               late_finish, objective_scale)
     offset = 0.0
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
@@ -917,12 +1002,12 @@ def _time_indexed_bqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.n
 def _time_indexed_cqm(jobs: Sequence[Job], ops: list[tuple[int, int]], est: np.ndarray,
                       lst: np.ndarray, dur: np.ndarray, base: np.ndarray,
                       labels: list[Hashable], last: list[int], lb: int, horizon: int,
-                      late_finish: str, what: str, clash_grade: float = 0.0
-                      ) -> dimod.ConstrainedQuadraticModel:
+                      late_finish: str, what: str, clash_grade: float = 0.0,
+                      objective_scale: float = 1.0) -> dimod.ConstrainedQuadraticModel:
     """The time-indexed CQM over the start windows ``[est, lst]`` (module docstring)."""
     size = lst - est + 1
     linear = _objective_linear(len(labels), est, lst, dur, base, last, lb, horizon,
-                               late_finish)
+                               late_finish, objective_scale)
     objective = dimod.BinaryQuadraticModel.from_numpy_vectors(
         linear, ([], [], []), 0.0, "BINARY", variable_order=labels)
     cqm = dimod.ConstrainedQuadraticModel()
@@ -1074,9 +1159,16 @@ class JobShopOptions(Strict):
     """Build options for job shop."""
 
     horizon: PositiveInt | None = None
-    late_finish: Literal["auto", "exponential", "linear"] = "auto"
-    time_unit: PositiveInt = Field(1, description="QUBO clock tick: durations rounded up "
-                                   "to whole units (fewer variables, coarser schedules)")
+    late_finish: Literal["auto", "exponential", "geometric", "linear"] = "auto"
+    time_unit: Literal["auto"] | PositiveInt = Field(
+        "auto", description="QUBO clock tick: durations rounded up to whole units (fewer "
+        f"variables, coarser schedules); auto: the finest with <= {AUTO_UNIT_TERMS:,} "
+        "BQM terms")
+    horizon_room: Annotated[float, Field(ge=0, le=1)] = Field(
+        HORIZON_ROOM, description="default horizon: the heuristic makespan times 1 + this")
+    makespan_weight: Literal["auto"] | Annotated[float, Field(gt=0, le=1000)] = Field(
+        "auto", description="late-finish objective against one clash; auto: "
+        f"{MAKESPAN_WEIGHT:g} under one-hot moves (anneal), else 1 (feasibility first)")
     clash_grade: Literal["auto"] | Annotated[float, Field(ge=0, le=100)] = Field(
         "auto", description="a clash of k time units costs 1 + clash_grade * (k - 1); 0: "
         "every clash costs 1; auto: 0.5 under one-hot moves (anneal), else 0")
@@ -1100,6 +1192,8 @@ def _build(data: JobShopData, options: JobShopOptions, base_dir: Path) -> Proble
         jobs = [[tuple(op) for op in job] for job in data.jobs]
     return jobshop_problem(jobs, horizon=options.horizon, late_finish=options.late_finish,
                            time_unit=options.time_unit, clash_grade=options.clash_grade,
+                           horizon_room=options.horizon_room,
+                           makespan_weight=options.makespan_weight,
                            name=name)
 
 
