@@ -18,7 +18,8 @@ knapsack-500): all fifteen instances at 60 s would take ~70 minutes on top.
 
 Instances: TSPLIB gr17, bayg29, eil51, berlin52, st70 and DIMACS myciel5, queen6_6
 (``../shared/bench``, optima from its ``best_known.csv``; skipped with a message when
-absent), JSPLIB ft06 and la01 (default time unit, and la01 at ``time_unit: 5``), and
+absent), JSPLIB ft06, la01-la05 and ft10 (default options; and la01 at ``time_unit``
+1 and 5), and
 from ``problems/``: partition-planted24, partition-3way, knapsack-dwave, the 500-item
 knapsack of ``inequality_table.py`` (its builder, imported), flowshop-taillard.
 Reference: the proven optimum where one is known, else one MILP run of up to
@@ -130,8 +131,13 @@ def build_instances(bench: Path, folder: Path) -> tuple[list[Instance], list[str
     found.append(Instance("flowshop-8x4", "flowshop", problems / "flowshop-taillard.yaml",
                           reference=597, reference_source="optimum (all 8! orders)"))
     jss = bench / "jobshop"
-    for name, label, options in (("ft06", "ft06", {}), ("la01", "la01", {"time_unit": 1}),
-                                 ("la01", "la01-unit5", {"time_unit": 5})):
+    # Defaults (time_unit auto: unit 1 on ft06, 4 on la01-la05, 7 on ft10), and la01 on
+    # two fixed clocks. (Before the auto clock, results files label la01 at unit 1
+    # "la01".)
+    shops = [(name, name, {}) for name in ("ft06", "la01", "la02", "la03", "la04", "la05",
+                                           "ft10")]
+    shops += [("la01", "la01-unit1", {"time_unit": 1}), ("la01", "la01-unit5", {"time_unit": 5})]
+    for name, label, options in shops:
         if (jss / f"{name}.txt").is_file() and (jss / "best_known.csv").is_file():
             ref = _best_known(jss / "best_known.csv", "optimal_makespan")[name]
             found.append(Instance(label, "jobshop", jss / f"{name}.txt", "jobshop", options,

@@ -54,7 +54,7 @@ optimum on ft06, la01, la02, la05-la10 (JSPLIB), within 1.2% on la03 and la04 an
 units): about ``unit`` times fewer variables and ``unit**2`` fewer terms, at the
 price of coarser schedules (still verified against the real durations); ``auto``
 (the default) takes the finest clock whose penalised BQM has at most
-:data:`AUTO_UNIT_TERMS` terms (ft06: 1, la01-la05: 4-5, ft10: 8). The
+:data:`AUTO_UNIT_TERMS` terms (ft06: 1, la01-la05: 4, ft10: 7). The
 time-indexed CQM is built on first use, after its size was counted and checked
 against the memory limit (:mod:`qanneal.sizing`); the MILP path never builds it.
 The penalised BQM is not converted from the CQM term by term but built in bulk from
@@ -116,15 +116,19 @@ HORIZON_ROOM = 0.05
 #: per operation (``anneal``). The late-finish objective is scaled so that its total is
 #: below one clash (feasibility wins the penalised model); at that scale the annealer
 #: settles the clashes while the objective is still noise and ends at the horizon (la02,
-#: horizon 720: 719-720). Measured as above with room 0.05 (makespans, seeds 1-3): weight
-#: 20 la02 700 / la03 657-661 / la04 624-629, every seed feasible; 50 a little shorter
-#: (la03 652-655) but la02 infeasible on one seed of two; 200 no feasible sample (la02).
+#: horizon 720: 719-720). Measured as above with room 0.05, unit 5, 4 reads (makespans,
+#: seeds 1-3): weight 20 la02 700 / la03 657-661 / la04 624-629, every seed feasible;
+#: 50 a little shorter (la03 652-655) but la02 infeasible on one seed of two; 200 no
+#: feasible sample (la02). With the engine's 16 reads at ``time_unit: auto``, 30 left
+#: la02 infeasible on 3 seeds of 3, 20 on 1 of 3 (la03 650-658 either way).
 MAKESPAN_WEIGHT = 20.0
 #: ``time_unit: auto`` takes the smallest unit whose penalised BQM has at most this many
-#: quadratic terms (about 0.1-0.2 s a sweep of 16 reads on one core): la01-la05 get
-#: units of 4-5, ft10 7-8, ft06 stays at 1. A finer clock can be asked for; it is the
-#: better model given time (la01 at unit 1 reached its optimum 666 only at 60 s).
-AUTO_UNIT_TERMS = 1_500_000
+#: quadratic terms: la01-la05 get unit 4 (~5,000 variables, ~1M terms: ~4M one-hot
+#: attempts/s on one core, so ~500 sweeps of 16 reads in 10 s), ft10 7, ft06 stays at
+#: 1. la02 at unit 4 was feasible on 3 of 3 seeds at 10 s, at unit 5 on 2 of 3. A finer
+#: clock can be asked for; it is the better model given time (la01 at unit 1 reached
+#: its optimum 666, but only at 60 s; preparing its 9.6M couplings takes ~15 s).
+AUTO_UNIT_TERMS = 1_200_000
 #: Largest horizon accepted (start times stay well inside int64 arithmetic).
 MAX_HORIZON = 2**40
 #: Re-timings (tabu steps) the local search may spend per dispatching rule: a
@@ -740,13 +744,14 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
     if horizon is not None and horizon < lb:
         raise InputError(f"horizon {horizon} is below the makespan lower bound {lb} (the "
                          "longest job or busiest machine); no schedule fits", field="horizon")
-    unit = (auto_time_unit(jobs, horizon=horizon, room=horizon_room)
-            if time_unit == "auto" else int(time_unit))
+    unit, searched = (_choose_time_unit(jobs, horizon, horizon_room)
+                      if time_unit == "auto" else (int(time_unit), None))
     cjobs = coarse_jobs(jobs, unit) if unit > 1 else jobs
     clb = lower_bound(cjobs)
     if horizon is None:
-        chorizon = ub if unit == 1 else heuristic_schedule(cjobs)[1]
-        chorizon = math.ceil(chorizon * (1.0 + horizon_room))
+        if searched is None:
+            searched = ub if unit == 1 else heuristic_schedule(cjobs)[1]
+        chorizon = math.ceil(searched * (1.0 + horizon_room))
     else:
         chorizon = horizon // unit  # a coarse makespan C ends at unit * C in real time
         if chorizon < clb:
@@ -878,27 +883,56 @@ def fitting_time_unit(jobs: Sequence[Job], *, horizon: int | None = None,
 def auto_time_unit(jobs: Sequence[Job], *, horizon: int | None = None,
                    room: float = HORIZON_ROOM) -> int:
     """``time_unit: auto``: the smallest unit whose penalised BQM has at most
-    :data:`AUTO_UNIT_TERMS` quadratic terms (counted from the windows, nothing built;
-    the coarse horizon from the dispatching rules, an upper bound on the searched one);
+    :data:`AUTO_UNIT_TERMS` quadratic terms (counted from the windows, nothing built);
     the longest duration if none does.
 
     >>> auto_time_unit([[(0, 3), (1, 2)], [(1, 4), (0, 1)]])
     1
     """
-    top = max((d for job in jobs for _, d in job), default=1)
-    for unit in range(1, max(top, 1) + 1):
+    return _choose_time_unit(jobs, horizon, room)[0]
+
+
+def _choose_time_unit(jobs: Sequence[Job], horizon: int | None, room: float
+                      ) -> tuple[int, int | None]:
+    """:func:`auto_time_unit`, and the searched heuristic's coarse makespan at that unit
+    when it was computed (so the build does not search again)."""
+    spans: dict[tuple[int, bool], int] = {}
+
+    def span(unit: int, search: bool) -> int:
+        if (unit, search) not in spans:
+            spans[unit, search] = heuristic_schedule(coarse_jobs(jobs, unit), search=search)[1]
+        return spans[unit, search]
+
+    def terms(unit: int, chorizon: int) -> float:
         cjobs = coarse_jobs(jobs, unit)
-        chorizon = (horizon // unit if horizon is not None else math.ceil(
-            heuristic_schedule(cjobs, search=False)[1] * (1.0 + room)))
         heads, tails = heads_tails(cjobs)
         est = np.array([h for row in heads for h in row], dtype=np.int64)
         lst = np.array([chorizon - d - t for job, row in zip(cjobs, tails)
                         for (_, d), t in zip(job, row)], dtype=np.int64)
         if (lst < est).any():
-            return max(unit - 1, 1)  # the given horizon is too short at this unit
-        if time_indexed_size(cjobs, est, lst)[1].terms <= AUTO_UNIT_TERMS:
-            return unit
-    return max(top, 1)
+            return math.inf  # the horizon is too short at this unit
+        return time_indexed_size(cjobs, est, lst)[1].terms
+
+    def padded(value: float) -> int:
+        return math.ceil(value * (1.0 + room))
+
+    top = max(max((d for job in jobs for _, d in job), default=1), 1)
+    if horizon is not None:
+        return next((u for u in range(1, top + 1) if terms(u, horizon // u)
+                     <= AUTO_UNIT_TERMS), top), None
+    # The dispatching rules' horizon costs milliseconds a unit but overcounts (20 x 15:
+    # 23% above the searched one); the searched one costs 0.05-0.3 s a unit. So: the
+    # unit that fits with the dispatching horizon, one search there to learn by how
+    # much the search shortens it, the finest unit that fits with horizons shortened
+    # alike, then searches only to confirm (la02: 4 instead of 5).
+    first = next((u for u in range(1, top + 1)
+                  if terms(u, padded(span(u, False))) <= AUTO_UNIT_TERMS), top)
+    ratio = span(first, True) / max(span(first, False), 1)
+    unit = next((u for u in range(1, first + 1)
+                 if terms(u, padded(span(u, False) * ratio)) <= AUTO_UNIT_TERMS), first)
+    while unit < first and terms(unit, padded(span(unit, True))) > AUTO_UNIT_TERMS:
+        unit += 1
+    return unit, spans[unit, True]
 
 
 def _objective_linear(num: int, est: np.ndarray, lst: np.ndarray, dur: np.ndarray,
