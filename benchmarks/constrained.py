@@ -45,6 +45,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -144,7 +145,25 @@ def build_instances(bench: Path, folder: Path) -> tuple[list[Instance], list[str
                                   ref, "optimum (best_known.csv)"))
         else:
             skipped.append(f"{label}: {jss / (name + '.txt')} not found")
+    # Issue 14's 20 x 15 Taillard-format job shop. There is no Taillard instance under
+    # ../shared, so a seeded random one in Taillard's ranges is written here (needs no
+    # bench directory; reference: a MILP run).
+    found.append(Instance("rand20x15", "jobshop", write_taillard(folder / "rand20x15.tai"),
+                          "jobshop"))
     return found, skipped
+
+
+def write_taillard(path: Path, jobs: int = 20, machines: int = 15, seed: int = 2026) -> Path:
+    """A random job shop in Taillard's format and ranges (durations 1-99, each job a
+    random machine order), reproducible from ``seed``."""
+    rng = random.Random(seed)
+    times = [[rng.randint(1, 99) for _ in range(machines)] for _ in range(jobs)]
+    orders = [rng.sample(range(1, machines + 1), machines) for _ in range(jobs)]
+    rows = [" ".join(map(str, row)) for row in times + orders]
+    path.write_text(f"Nb of jobs, Nb of Machines, Time seed, Machine seed, Upper bound, "
+                    f"Lower bound\n{jobs} {machines} {seed} {seed} 0 0\nTimes\n"
+                    + "\n".join(rows[:jobs]) + "\nMachines\n" + "\n".join(rows[jobs:]) + "\n")
+    return path
 
 
 def _context() -> dict[str, Any]:
