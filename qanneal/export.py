@@ -137,10 +137,17 @@ def _write_lp(problem: Problem, path: Path, linear: bool) -> list[Path]:
     if cqm.num_soft_constraints():
         raise InputError("the model has soft constraints, which LP files cannot hold",
                          field="format")
+    if problem.sense == "max":
+        cqm = _negated(cqm)
     try:
         body = dimod.lp.dumps(cqm)
     except ValueError as exc:  # a SPIN variable: the LP format has none
         raise InputError(f"cannot write {path.name}: {exc}", field="format") from None
+    if problem.sense == "max":
+        # dimod writes every CQM as a minimisation; a maximisation problem's CQM
+        # minimises the negated objective, so the file maximises the objective itself
+        # (LP readers, qanneal's included, then report the problem's value and sense).
+        body = body.replace("Minimize", "Maximize", 1)
     quadratic = not cqm.objective.is_linear() or any(
         not c.lhs.is_linear() for c in cqm.constraints.values())
     header = [f"\\ {problem.kind} model written by qanneal export"
@@ -151,6 +158,16 @@ def _write_lp(problem: Problem, path: Path, linear: bool) -> list[Path]:
                       "`qanneal export --linear` writes a MILP they can")
     text = "\n".join(header) + "\n" + body + "\n"
     return [atomic_write_text(path, text), _write_labels(path, labels)]
+
+
+def _negated(cqm: dimod.ConstrainedQuadraticModel) -> dimod.ConstrainedQuadraticModel:
+    """A copy of ``cqm`` with its objective negated (constraints and bounds kept)."""
+    out = dimod.ConstrainedQuadraticModel.from_file(cqm.to_file())
+    objective = dimod.QuadraticModel()
+    objective.update(cqm.objective)
+    objective.scale(-1.0)
+    out.set_objective(objective)
+    return out
 
 
 def _linear_cqm(cqm: dimod.ConstrainedQuadraticModel, labels: dict[str, dict[str, Hashable]]

@@ -133,7 +133,12 @@ def test_linear_lp_reads_back_and_small_ones_solve_to_the_cqm_optimum(example, e
     values = dict(zip(lp.col_names_, h.getSolution().col_value, strict=True))
     sample = {_label(labels["variables"][name], cqm): values[name] for name in labels["variables"]}
     sample = {v: (round(x) if cqm.vartype(v) is not dimod.REAL else x) for v, x in sample.items()}
-    optimum = h.getInfo().objective_function_value
+    # A maximisation is written as such (the CQM minimises its negation); dimod writes
+    # no objective section for an empty objective (a decision problem).
+    if problem.sense == "max":
+        assert "Maximize" in path.read_text() and "Minimize" not in path.read_text()
+    sign = -1.0 if problem.sense == "max" else 1.0
+    optimum = sign * h.getInfo().objective_function_value  # in the CQM's (min) terms
     assert cqm.check_feasible(sample, atol=1e-6)
     assert cqm.objective.energy(sample) == pytest.approx(optimum, abs=1e-6)
     if len(cqm.variables) <= 12:
