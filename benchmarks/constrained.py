@@ -19,7 +19,8 @@ knapsack-500): all fifteen instances at 60 s would take ~70 minutes on top.
 Instances: TSPLIB gr17, bayg29, eil51, berlin52, st70 and DIMACS myciel5, queen6_6
 (``../shared/bench``, optima from its ``best_known.csv``; skipped with a message when
 absent), JSPLIB ft06, la01-la05 and ft10 (default options; and la01 at ``time_unit``
-1 and 5), and
+1 and 5), a seeded random 20 x 15 job shop in Taillard's format (``rand20x15``,
+written by :func:`write_taillard`), and
 from ``problems/``: partition-planted24, partition-3way, knapsack-dwave, the 500-item
 knapsack of ``inequality_table.py`` (its builder, imported), flowshop-taillard.
 Reference: the proven optimum where one is known, else one MILP run of up to
