@@ -28,7 +28,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from qanneal.errors import InputError, TooLargeError
@@ -143,10 +143,12 @@ def amount(n: int) -> str:
     return f"{n:.2g}"
 
 
-def check(what: str, size: ModelSize | int, fix: str, *, counts: str | None = None) -> None:
+def check(what: str, size: ModelSize | int, fix: str | Callable[[], str], *,
+          counts: str | None = None) -> None:
     """Refuse to build ``what`` if its estimated bytes exceed :func:`memory_limit`.
 
-    ``size`` is a :class:`ModelSize` (or bytes); ``fix`` says what to change. The
+    ``size`` is a :class:`ModelSize` (or bytes); ``fix`` says what to change (or makes
+    that text, called only on refusal: a hint may cost seconds to work out). The
     message is one line (under the CLI's 300 characters): estimate, limit, fix.
     """
     need = size.bytes if isinstance(size, ModelSize) else int(size)
@@ -156,10 +158,11 @@ def check(what: str, size: ModelSize | int, fix: str, *, counts: str | None = No
     if counts is None and isinstance(size, ModelSize):
         counts = f"{amount(size.variables)} variables, {amount(size.terms)} terms"
     raise TooLargeError(f"{what} needs ~{gib(need)} ({counts}), over the {gib(limit)} "
-                        f"limit ({why}); {fix}")
+                        f"limit ({why}); {fix() if callable(fix) else fix}")
 
 
-def check_bqm(what: str, cqm_size: ModelSize, bqm_size: ModelSize, fix: str) -> None:
+def check_bqm(what: str, cqm_size: ModelSize, bqm_size: ModelSize,
+              fix: str | Callable[[], str]) -> None:
     """:func:`check` for a penalised BQM built beside its CQM (both are held at once)."""
     check(f"{what} as a BQM", cqm_size + bqm_size, fix,
           counts=f"{amount(bqm_size.variables)} variables, {amount(bqm_size.terms)} terms, "

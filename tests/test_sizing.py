@@ -236,3 +236,29 @@ def test_refused_inputs_stay_under_1_gb(what):
     assert message is not None, run.stderr
     assert "over the 4.0 GiB limit" in message and "--backend milp" in message
     assert int(peak_kib) < 1024 * 1024, f"peak {int(peak_kib) / 1024:.0f} MiB"
+
+
+def test_memory_hint_is_worked_out_only_on_refusal(monkeypatch):
+    """The job-shop refusal suggests a time unit that fits (seconds of work on big
+    instances); a model that fits must not pay for it."""
+    import qanneal.problems.jobshop as jobshop
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the hint was computed for a model that fits")
+
+    monkeypatch.setattr(jobshop, "fitting_time_unit", boom)
+    problem = jobshop_problem(random_jobs(4, num_jobs=4, num_machines=3, max_d=5))
+    assert problem.cqm is not None and problem.to_bqm()[0].num_variables > 0
+
+
+def test_auto_time_unit_bisects(monkeypatch):
+    """``time_unit: auto`` counts sizes at O(log) units, not at every unit up to the
+    longest duration (a count costs ~1 s on 100 x 20): here 20 x 15, durations to 99."""
+    import qanneal.problems.jobshop as jobshop
+
+    calls = []
+    real = jobshop.time_indexed_size
+    monkeypatch.setattr(jobshop, "time_indexed_size",
+                        lambda *a: calls.append(1) or real(*a))
+    auto_time_unit(random_jobs(1, num_jobs=20, num_machines=15, max_d=99))
+    assert 0 < len(calls) <= 3 * 8  # three bisections over 1..99 at most

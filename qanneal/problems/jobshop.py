@@ -77,7 +77,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Collection, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from operator import add
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -782,14 +782,14 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
         return hint + ", or --backend milp"
 
     def check_bqm_size() -> None:
-        sizing.check_bqm(what, cqm_size, bqm_size, fix())
+        sizing.check_bqm(what, cqm_size, bqm_size, fix)
 
     def labels() -> list[Hashable]:
         return [(j, k, int(t)) for (j, k), e, n in zip(ops, est, size)
                 for t in range(e, e + n)]
 
     def build_cqm() -> dimod.ConstrainedQuadraticModel:
-        sizing.check(what, cqm_size, fix())
+        sizing.check(what, cqm_size, fix)
         return _time_indexed_cqm(cjobs, ops, est, lst, dur, base, labels(), last, clb,
                                  chorizon, late_finish, what, cqm_grade, cqm_scale)
 
@@ -856,6 +856,7 @@ def fitting_time_unit(jobs: Sequence[Job], *, horizon: int | None = None,
     limit = sizing.memory_limit()[0]
 
     def fits(unit: int) -> bool:
+        sizing.check_deadline("a time unit that fits")
         cjobs = coarse_jobs(jobs, unit)
         chorizon = (horizon // unit if horizon is not None
                     else heuristic_schedule(cjobs, search=False)[1])
@@ -904,6 +905,7 @@ def _choose_time_unit(jobs: Sequence[Job], horizon: int | None, room: float
         return spans[unit, search]
 
     def terms(unit: int, chorizon: int) -> float:
+        sizing.check_deadline("the job-shop QUBO (choosing its time unit)")
         cjobs = coarse_jobs(jobs, unit)
         heads, tails = heads_tails(cjobs)
         est = np.array([h for row in heads for h in row], dtype=np.int64)
@@ -916,20 +918,32 @@ def _choose_time_unit(jobs: Sequence[Job], horizon: int | None, room: float
     def padded(value: float) -> int:
         return math.ceil(value * (1.0 + room))
 
+    def finest(fits: Callable[[int], bool], top: int) -> int:
+        """The smallest unit in 1..top that fits (top if none): the terms shrink as the
+        unit grows, so a bisection (a size count costs ~1 s on 100 x 20)."""
+        if fits(1):
+            return 1
+        if not fits(top):
+            return top
+        lo, hi = 1, top  # lo does not fit, hi does
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if fits(mid) else (mid, hi)
+        return hi
+
+    # Beyond the longest duration every operation lasts one unit: the smallest model.
     top = max(max((d for job in jobs for _, d in job), default=1), 1)
     if horizon is not None:
-        return next((u for u in range(1, top + 1) if terms(u, horizon // u)
-                     <= AUTO_UNIT_TERMS), top), None
+        return finest(lambda u: terms(u, horizon // u) <= AUTO_UNIT_TERMS, top), None
     # The dispatching rules' horizon costs milliseconds a unit but overcounts (20 x 15:
     # 23% above the searched one); the searched one costs 0.05-0.3 s a unit. So: the
     # unit that fits with the dispatching horizon, one search there to learn by how
     # much the search shortens it, the finest unit that fits with horizons shortened
     # alike, then searches only to confirm (la02: 4 instead of 5).
-    first = next((u for u in range(1, top + 1)
-                  if terms(u, padded(span(u, False))) <= AUTO_UNIT_TERMS), top)
+    first = finest(lambda u: terms(u, padded(span(u, False))) <= AUTO_UNIT_TERMS, top)
     ratio = span(first, True) / max(span(first, False), 1)
-    unit = next((u for u in range(1, first + 1)
-                 if terms(u, padded(span(u, False) * ratio)) <= AUTO_UNIT_TERMS), first)
+    unit = finest(lambda u: terms(u, padded(span(u, False) * ratio)) <= AUTO_UNIT_TERMS,
+                  first)
     while unit < first and terms(unit, padded(span(unit, True))) > AUTO_UNIT_TERMS:
         unit += 1
     return unit, spans[unit, True]
