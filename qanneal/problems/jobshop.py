@@ -109,8 +109,9 @@ CLASH_GRADE = 0.5
 #: ``1 + room`` (rounded up). Measured with ``anneal`` at 10 s, one thread, unit 5, 4
 #: reads, seeds 1-2 (issue 14, BENCHMARKS.md): at room 0 (a feasible sample must be at
 #: least as good as the tabu schedule) la02 had no feasible sample on any seed and la03
-#: on one of two; 0.05 was feasible on every seed of ft06 and la01-la05; 0.03 left la02
-#: and la04 infeasible; 0.08 made every answer longer (+1-3%).
+#: on one of two; 0.05 was feasible on every seed of ft06 and la01-la05 (objective
+#: weight 1); with weight 50, 0.03 left la02 and la04 infeasible and 0.08 made every
+#: answer longer than 0.05 did (+1-3%).
 HORIZON_ROOM = 0.05
 #: The ``makespan_weight`` that ``auto`` gives the BQM of a sampler that keeps one start
 #: per operation (``anneal``). The late-finish objective is scaled so that its total is
@@ -705,14 +706,15 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
     makespan (on the coarse clock) times ``1 + horizon_room``. ``makespan_weight``
     scales the late-finish objective against the clash penalties (see
     :data:`MAKESPAN_WEIGHT`; ``auto``: that weight in the BQM of a sampler that keeps
-    one start per operation, 1 elsewhere). The time-indexed CQM is built only when first used (``problem.cqm``), after
-    its size is checked (:mod:`qanneal.sizing`); the MILP path never builds it.
+    one start per operation, 1 elsewhere). The time-indexed CQM is built only when
+    first used (``problem.cqm``), after its size is checked (:mod:`qanneal.sizing`);
+    the MILP path never builds it.
 
     Window invariant: every schedule (of the coarse instance when ``time_unit`` > 1)
     with makespan <= horizon starts each operation inside its window ``[head,
     horizon - duration - tail]``, because its job predecessors must all run before it
     and its successors after it. The default horizon is a feasible schedule's makespan
-    (:func:`heuristic_schedule`), so the optimum is never cut off.
+    (:func:`heuristic_schedule`) plus room, so the optimum is never cut off.
     """
     jobs = _check_jobs(jobs)
     if clash_grade != "auto" and not (
