@@ -339,3 +339,14 @@ def test_orlib_file_and_bad_input(tmp_path):
     bad.write_text("problem: jobshop\ndata:\n  jobs: [[[0, 1]]]\noptions:\n  horizon: 0\n")
     with pytest.raises(InputError, match="horizon"):
         load(bad)
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("makespan_weight", "soon"), ("makespan_weight", float("nan")), ("makespan_weight", 0),
+    ("makespan_weight", True), ("horizon_room", -0.1), ("horizon_room", "x"),
+    ("time_unit", 0), ("time_unit", "fine"), ("clash_grade", "steep")])
+def test_bad_build_options_are_one_input_error(option, value):
+    """The Python API's build options fail as one InputError naming the option (a text
+    weight used to reach float() first and raise a bare ValueError)."""
+    with pytest.raises(InputError, match=option):
+        jobshop_problem([[(0, 2), (1, 1)], [(1, 2), (0, 1)]], **{option: value})

@@ -96,7 +96,8 @@ from qanneal.sizing import ModelSize
 Job = Sequence[tuple[int, int]]  # (machine, duration) per operation, in job order
 FORMATS = {".jss": "orlib", ".jsp": "orlib", ".tai": "taillard"}
 RULES = ("SPT", "LPT", "MWKR", "MOPNR")
-#: Largest ratio between late-finish weights before "auto" switches to linear weights.
+#: Largest ratio between late-finish weights: past it "auto" lowers the exponential's
+#: base ("geometric").
 MAX_WEIGHT_RATIO = 1e6
 #: Slope of the graded clash penalty (:func:`_clash_slots`) under ``clash_grade:
 #: auto`` with one-hot moves. Measured with
@@ -723,12 +724,12 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
         raise InputError(f"clash_grade {clash_grade!r}; give auto or a number from 0 "
                          "(every clash costs 1) to 100", field="clash_grade")
     cqm_grade = 0.0 if clash_grade == "auto" else float(clash_grade)
-    cqm_scale = 1.0 if makespan_weight == "auto" else float(makespan_weight)
     if makespan_weight != "auto" and not (
             isinstance(makespan_weight, (int, float)) and not isinstance(makespan_weight, bool)
             and 0 < makespan_weight <= 1000):
         raise InputError(f"makespan_weight {makespan_weight!r}; give auto or a number "
                          "above 0 and at most 1000", field="makespan_weight")
+    cqm_scale = 1.0 if makespan_weight == "auto" else float(makespan_weight)
     if not (isinstance(horizon_room, (int, float)) and not isinstance(horizon_room, bool)
             and 0 <= horizon_room <= 1):
         raise InputError(f"horizon_room {horizon_room!r}; give a fraction from 0 to 1",
@@ -746,7 +747,7 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
     if horizon is not None and horizon < lb:
         raise InputError(f"horizon {horizon} is below the makespan lower bound {lb} (the "
                          "longest job or busiest machine); no schedule fits", field="horizon")
-    unit, searched = (_choose_time_unit(jobs, horizon, horizon_room)
+    unit, searched = (_choose_time_unit(jobs, horizon, horizon_room, ub)
                       if time_unit == "auto" else (int(time_unit), None))
     cjobs = coarse_jobs(jobs, unit) if unit > 1 else jobs
     clb = lower_bound(cjobs)
@@ -760,11 +761,9 @@ def jobshop_problem(jobs: Sequence[Job], *, horizon: int | None = None,
             raise InputError(f"horizon {horizon} is {chorizon} units of {unit}, below the "
                              f"coarse instance's lower bound {clb} units; give a larger "
                              "horizon or a smaller time_unit", field="horizon")
-    heads, tails = heads_tails(cjobs)
     ops = [(j, k) for j, job in enumerate(cjobs) for k in range(len(job))]
-    est = np.array([heads[j][k] for j, k in ops], dtype=np.int64)
+    est, lst = _windows(cjobs, chorizon)
     dur = np.array([cjobs[j][k][1] for j, k in ops], dtype=np.int64)
-    lst = np.array([chorizon - cjobs[j][k][1] - tails[j][k] for j, k in ops], dtype=np.int64)
     size = lst - est + 1
     if (size <= 0).any():  # only when horizon < longest job, which lb already excludes
         raise InputError(f"horizon {horizon} is shorter than a job", field="horizon")
@@ -859,24 +858,48 @@ def fitting_time_unit(jobs: Sequence[Job], *, horizon: int | None = None,
 
     def fits(unit: int) -> bool:
         sizing.check_deadline("a time unit that fits")
-        cjobs = coarse_jobs(jobs, unit)
         chorizon = (horizon // unit if horizon is not None
-                    else heuristic_schedule(cjobs, search=False)[1])
-        heads, tails = heads_tails(cjobs)
-        est = np.array([h for row in heads for h in row], dtype=np.int64)
-        lst = np.array([chorizon - d - t for job, row in zip(cjobs, tails)
-                        for (_, d), t in zip(job, row)], dtype=np.int64)
-        if (lst < est).any():
+                    else heuristic_schedule(coarse_jobs(jobs, unit), search=False)[1])
+        sizes = _coarse_sizes(jobs, unit, chorizon)
+        if sizes is None:
             return False  # the horizon is too short at this unit: coarser will not help
-        cqm_size, bqm_size = time_indexed_size(cjobs, est, lst)
-        return (cqm_size + bqm_size if bqm else cqm_size).bytes <= limit
+        return (sizes[0] + sizes[1] if bqm else sizes[0]).bytes <= limit
 
-    top = max(d for job in jobs for _, d in job)
-    lo, hi = 1, 2
-    while not fits(hi):  # doubling, then bisection: ~2 log2(top) size counts
-        if hi >= top:
-            return None
-        lo, hi = hi, min(2 * hi, top)
+    # Called when a model was refused, so unit 1 is known not to fit.
+    return _finest_unit(fits, max(d for job in jobs for _, d in job), known_unfit=1)
+
+
+def _windows(cjobs: Sequence[Job], chorizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest start of every operation (jobs in order, then operations)
+    within the coarse horizon: ``[head, chorizon - duration - tail]``."""
+    heads, tails = heads_tails(cjobs)
+    est = np.array([h for row in heads for h in row], dtype=np.int64)
+    lst = np.array([chorizon - d - t for job, row in zip(cjobs, tails)
+                    for (_, d), t in zip(job, row)], dtype=np.int64)
+    return est, lst
+
+
+def _coarse_sizes(jobs: Sequence[Job], unit: int, chorizon: int
+                  ) -> tuple[ModelSize, ModelSize] | None:
+    """:func:`time_indexed_size` at ``unit`` with coarse horizon ``chorizon``; None when
+    that horizon is shorter than a job at this unit."""
+    cjobs = coarse_jobs(jobs, unit)
+    est, lst = _windows(cjobs, chorizon)
+    if (lst < est).any():
+        return None
+    return time_indexed_size(cjobs, est, lst)
+
+
+def _finest_unit(fits: Callable[[int], bool], top: int, *, known_unfit: int = 0
+                 ) -> int | None:
+    """The smallest unit in ``known_unfit + 1 .. top`` that ``fits``, or None. Models
+    shrink as the unit grows, so a bisection (a size count costs ~1 s on 100 x 20);
+    with nothing known, unit 1 is tried first (most instances fit there)."""
+    if known_unfit == 0 and fits(1):
+        return 1
+    if not fits(top):
+        return None
+    lo, hi = max(known_unfit, 1), top  # lo does not fit, hi does
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if fits(mid) else (mid, hi)
@@ -895,11 +918,14 @@ def auto_time_unit(jobs: Sequence[Job], *, horizon: int | None = None,
     return _choose_time_unit(jobs, horizon, room)[0]
 
 
-def _choose_time_unit(jobs: Sequence[Job], horizon: int | None, room: float
-                      ) -> tuple[int, int | None]:
+def _choose_time_unit(jobs: Sequence[Job], horizon: int | None, room: float,
+                      searched_span: int | None = None) -> tuple[int, int | None]:
     """:func:`auto_time_unit`, and the searched heuristic's coarse makespan at that unit
-    when it was computed (so the build does not search again)."""
+    when it was computed (so the build does not search again). ``searched_span``: that
+    makespan at unit 1, when the caller has it (no second search)."""
     spans: dict[tuple[int, bool], int] = {}
+    if searched_span is not None:
+        spans[1, True] = searched_span
 
     def span(unit: int, search: bool) -> int:
         if (unit, search) not in spans:
@@ -908,30 +934,14 @@ def _choose_time_unit(jobs: Sequence[Job], horizon: int | None, room: float
 
     def terms(unit: int, chorizon: int) -> float:
         sizing.check_deadline("the job-shop QUBO (choosing its time unit)")
-        cjobs = coarse_jobs(jobs, unit)
-        heads, tails = heads_tails(cjobs)
-        est = np.array([h for row in heads for h in row], dtype=np.int64)
-        lst = np.array([chorizon - d - t for job, row in zip(cjobs, tails)
-                        for (_, d), t in zip(job, row)], dtype=np.int64)
-        if (lst < est).any():
-            return math.inf  # the horizon is too short at this unit
-        return time_indexed_size(cjobs, est, lst)[1].terms
+        sizes = _coarse_sizes(jobs, unit, chorizon)
+        return math.inf if sizes is None else sizes[1].terms
 
     def padded(value: float) -> int:
         return math.ceil(value * (1.0 + room))
 
     def finest(fits: Callable[[int], bool], top: int) -> int:
-        """The smallest unit in 1..top that fits (top if none): the terms shrink as the
-        unit grows, so a bisection (a size count costs ~1 s on 100 x 20)."""
-        if fits(1):
-            return 1
-        if not fits(top):
-            return top
-        lo, hi = 1, top  # lo does not fit, hi does
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if fits(mid) else (mid, hi)
-        return hi
+        return _finest_unit(fits, top) or top  # none fits: the coarsest, smallest model
 
     # Beyond the longest duration every operation lasts one unit: the smallest model.
     top = max(max((d for job in jobs for _, d in job), default=1), 1)
