@@ -128,7 +128,8 @@ def to_input_error(exc: ValidationError, model: type[BaseModel], *, file: str | 
                    ) -> InputError:
     # A misspelt key shows up as both "missing" and "extra"; the extra one, with its
     # "did you mean", is the error that helps.
-    error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    errors = exc.errors()
+    error = min(errors, key=lambda e: e["type"] != "extra_forbidden")
     loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
     path = field_path(loc, prefix)
     kind = error["type"]
@@ -142,16 +143,29 @@ def to_input_error(exc: ValidationError, model: type[BaseModel], *, file: str | 
     if kind == "missing":
         message = "required field is missing"
     else:
-        message = error["msg"]
+        message = _union_message(error, [e for e in errors if tuple(
+            p for p in e["loc"] if not _is_union_tag(p)) == loc])
         if "input" in error and not isinstance(error["input"], (dict, list)):
             message += f" (got {short_repr(error['input'])})"
     return InputError(message, file=file, line=line, field=path or None)
 
 
+def _union_message(error: Any, alternatives: list[Any]) -> str:
+    """The message of ``error``, or, when a union's members each failed at the same
+    place (``auto`` or a number), all of them: "Input should be 'auto' or greater than
+    or equal to 1", not only the first member's "Input should be 'auto'"."""
+    messages = list(dict.fromkeys(e["msg"] for e in alternatives)) or [error["msg"]]
+    lead = "Input should be "
+    rest = [m[len(lead):] if m.startswith(lead) else m for m in messages[1:]]
+    return " or ".join([messages[0], *rest])
+
+
 def _is_union_tag(part: Any) -> bool:
     # pydantic inserts the union member's type name ("list[...]", "function-after[...]")
     # into the location; it means nothing to a user editing a file.
-    return isinstance(part, str) and ("[" in part or part in {"int", "float", "str", "bool"})
+    # ("constrained-int" for a bounded one).
+    return isinstance(part, str) and ("[" in part or part.startswith("constrained-")
+                                      or part in {"int", "float", "str", "bool"})
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

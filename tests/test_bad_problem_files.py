@@ -36,6 +36,8 @@ EXPECTED = {
     "unknown-format.yaml": "cannot tell the format",
     "unknown-penalty-group.yaml": "no constraint or group named 'nosuch'",
     "unknown-backend-option.yaml": "did you mean 'num_reads'",
+    # auto or a positive integer: both alternatives named, not only the first
+    "union-option.yaml": "options.time_unit: Input should be 'auto' or greater than 0 (got 0)",
 }
 
 # Where the error must point (a line number), for the files where one is known.
